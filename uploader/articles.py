@@ -1,0 +1,184 @@
+"""From an article's blocks to its structure: paragraphs with roles, tables, pictures, links.
+
+Roles follow the house style: an italic ``Шығ.:`` paragraph lists works, ``Әдеб.:``
+literature; a short italic paragraph after a picture is its caption; the last paragraph,
+right-aligned and italic, is the author signature. Cross-references are the italic targets
+after ``қ.`` (``(қ. Ертіс)``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from uploader.blocks import Block, RawSpan
+from uploader.docx_package import DocxPackage
+from uploader.model import Paragraph, Picture, Role, Table
+
+_WORKS = re.compile(r"^\s*(Шығ\.|Шығармалары|Шығ\s*\.)\s*:?")
+_LITERATURE = re.compile(r"^\s*(Әдеб\.|Әдебиет|Әдеб\s*\.)\s*:?")
+_SIGNATURE = re.compile(
+    r"^([A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]\.\s?){1,3}\s?[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][\w'-]+"
+    r"(\s*,\s*([A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]\.\s?){1,3}\s?[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][\w'-]+)*\.?$"
+)
+_SEE = re.compile(r"(^|[\s(;,])[қҚ]\.\s*$")
+_LIST_JOIN = re.compile(r"^\s*(,|;|және|мен|пен|бен)\s*$")
+_CONTENT_TYPES = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "bmp": "image/bmp",
+    "tif": "image/tiff",
+    "tiff": "image/tiff",
+    "emf": "image/emf",
+    "wmf": "image/wmf",
+    "svg": "image/svg+xml",
+}
+
+
+@dataclass(frozen=True)
+class Structure:
+    """The parts of an article that do not depend on naming."""
+
+    paragraphs: tuple[Paragraph, ...]
+    tables: tuple[Table, ...]
+    pictures: tuple[Picture, ...]
+    crossrefs: tuple[str, ...]
+    legacy_font: bool
+    warnings: tuple[str, ...]
+
+
+def italic_share(spans: Sequence[RawSpan]) -> float:
+    """The share of letters set in italic."""
+    total = italic = 0
+    for s in spans:
+        n = sum(1 for c in s.text if c.isalpha())
+        total += n
+        if s.italic:
+            italic += n
+    return italic / total if total else 0.0
+
+
+def _is_caption(block: Block) -> bool:
+    return len(block.text) <= 300 and (italic_share(block.spans) >= 0.6 or block.align == "center")
+
+
+def _is_signature(block: Block) -> bool:
+    text = block.text
+    if len(text) > 150 or italic_share(block.spans) < 0.6:
+        return False
+    return block.align == "right" or bool(_SIGNATURE.match(text))
+
+
+def _role(block: Block) -> Role:
+    text = block.text
+    if _WORKS.match(text):
+        return Role.WORKS
+    if _LITERATURE.match(text):
+        return Role.LITERATURE
+    return Role.BODY
+
+
+def _trim(spans: Sequence[RawSpan]) -> tuple[RawSpan, ...]:
+    """Drop line breaks and blank runs at both ends of a paragraph."""
+    items = list(spans)
+    while items and (items[0].text == "\n" or not items[0].text.strip()):
+        items.pop(0)
+    while items and (items[-1].text == "\n" or not items[-1].text.strip()):
+        items.pop()
+    return tuple(items)
+
+
+def crossrefs(spans: Sequence[RawSpan]) -> list[str]:
+    """Targets of ``қ. X`` references: the italic text right after ``қ.``."""
+    targets: list[str] = []
+    i = 0
+    last_target_end = -2
+    while i < len(spans):
+        if not spans[i].italic:
+            i += 1
+            continue
+        j = i
+        while j < len(spans) and spans[j].italic and spans[j].text != "\n":
+            j += 1
+        group = "".join(s.text for s in spans[i:j])
+        before = spans[i - 1].text if i > 0 else ""
+        inline_see = re.match(r"^\s*[қҚ]\.\s+", group)
+        if (
+            inline_see
+            or _SEE.search(before[-12:])
+            or (last_target_end == i - 1 and _LIST_JOIN.match(before))
+        ):
+            target = group[inline_see.end() :] if inline_see else group
+            target = " ".join(target.split()).strip(" .,;:)(")
+            if target:
+                targets.append(target)
+                last_target_end = j
+        i = j
+    return targets
+
+
+def _picture(pkg: DocxPackage, rel_id: str, after: int, index: int) -> Picture | None:
+    found = pkg.read_media(rel_id)
+    if found is None:
+        return None
+    name, data = found
+    ext = name.rsplit(".", 1)[-1].lower()
+    return Picture(
+        after, name, _CONTENT_TYPES.get(ext, "application/octet-stream"), data, None, index
+    )
+
+
+def structure(blocks: Sequence[Block], pkg: DocxPackage) -> Structure:
+    """Paragraphs with roles, tables, pictures, cross-references and warnings of one article."""
+    paragraphs: list[Paragraph] = []
+    tables: list[Table] = []
+    pictures: list[Picture] = []
+    warnings: list[str] = []
+    refs: list[str] = []
+    awaiting_caption: list[int] = []  # indexes into pictures
+    for block in blocks:
+        if block.is_table:
+            rows = tuple(
+                tuple(tuple(s.span() for s in _trim(cell)) for cell in row) for row in block.rows
+            )
+            tables.append(Table(len(paragraphs) - 1, rows, block.index))
+            awaiting_caption = []
+            continue
+        for rel_id in block.images:
+            pic = _picture(pkg, rel_id, len(paragraphs) - 1, block.index)
+            if pic is None:
+                warnings.append(f"¶{block.index}: picture {rel_id} is missing from the file")
+            else:
+                pictures.append(pic)
+                awaiting_caption.append(len(pictures) - 1)
+        spans = _trim(block.spans)
+        if not spans:
+            continue
+        role = _role(block)
+        if awaiting_caption and role is Role.BODY and not block.images and _is_caption(block):
+            role = Role.CAPTION
+            for k in awaiting_caption:
+                p = pictures[k]
+                pictures[k] = Picture(
+                    p.after_paragraph, p.name, p.content_type, p.data, len(paragraphs), p.index
+                )
+        awaiting_caption = [] if not block.images else awaiting_caption
+        refs.extend(crossrefs(spans))
+        paragraphs.append(Paragraph(tuple(s.span() for s in spans), role, block.index))
+    if len(paragraphs) > 1:
+        last_block = next(b for b in reversed(blocks) if not b.is_table and _trim(b.spans))
+        if paragraphs[-1].role is Role.BODY and _is_signature(last_block):
+            last = paragraphs[-1]
+            paragraphs[-1] = Paragraph(last.spans, Role.SIGNATURE, last.index)
+    legacy = any(b.legacy for b in blocks)
+    return Structure(
+        tuple(paragraphs),
+        tuple(tables),
+        tuple(pictures),
+        tuple(dict.fromkeys(refs)),
+        legacy,
+        tuple(warnings),
+    )

@@ -1,0 +1,324 @@
+"""Opening a volume file: checks the container, converts legacy .doc, reads styles and media.
+
+Every failure becomes one ``InputError`` naming the file and what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from lxml import etree
+
+from uploader.errors import InputError
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+DOCUMENT = "word/document.xml"
+
+_CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+@dataclass(frozen=True)
+class RunStyle:
+    """Formatting a style contributes to runs; None means "not set here"."""
+
+    bold: bool | None = None
+    italic: bool | None = None
+    font: str | None = None
+    vert: str | None = None
+    caps: bool | None = None
+    spacing: int | None = None
+
+
+@dataclass(frozen=True)
+class ParaStyle:
+    """A paragraph style: its alignment, its run formatting, and its name."""
+
+    name: str = ""
+    align: str | None = None
+    run: RunStyle = field(default_factory=RunStyle)
+
+
+@dataclass
+class DocxPackage:
+    """An opened .docx: the zip, its styles, and its image relationships."""
+
+    path: Path
+    display: str  # the name used in messages (the file the operator gave)
+    zf: zipfile.ZipFile
+    para_styles: dict[str, ParaStyle]
+    char_styles: dict[str, RunStyle]
+    default_run: RunStyle
+    default_para: str | None
+    media: dict[str, str]  # relationship id → part name (word/media/...)
+
+    def open_document(self) -> IO[bytes]:
+        """A stream over word/document.xml."""
+        return self.zf.open(DOCUMENT)
+
+    def read_media(self, rel_id: str) -> tuple[str, bytes] | None:
+        """The part name and bytes of an embedded image, or None when it is missing."""
+        part = self.media.get(rel_id)
+        if part is None:
+            return None
+        try:
+            return part, self.zf.read(part)
+        except (KeyError, zipfile.BadZipFile, OSError):
+            return None
+
+    def close(self) -> None:
+        """Close the underlying zip."""
+        self.zf.close()
+
+
+def _on(el: etree._Element | None) -> bool | None:
+    if el is None:
+        return None
+    val = el.get(W + "val")
+    return val not in ("0", "false", "off", "none")
+
+
+def parse_rpr(rpr: etree._Element | None) -> RunStyle:
+    """Read a <w:rPr> into a RunStyle (only what it sets)."""
+    if rpr is None:
+        return RunStyle()
+    fonts = rpr.find(W + "rFonts")
+    font = None
+    if fonts is not None:
+        font = fonts.get(W + "ascii") or fonts.get(W + "hAnsi") or fonts.get(W + "cs")
+    vert_el = rpr.find(W + "vertAlign")
+    vert = vert_el.get(W + "val") if vert_el is not None else None
+    spacing_el = rpr.find(W + "spacing")
+    spacing = None
+    if spacing_el is not None:
+        try:
+            spacing = int(spacing_el.get(W + "val") or 0)
+        except ValueError:
+            spacing = None
+    return RunStyle(
+        bold=_on(rpr.find(W + "b")),
+        italic=_on(rpr.find(W + "i")),
+        font=font,
+        vert=vert,
+        caps=_on(rpr.find(W + "caps")),
+        spacing=spacing,
+    )
+
+
+def merge(base: RunStyle, over: RunStyle) -> RunStyle:
+    """``over`` wins where it sets a value."""
+    return RunStyle(
+        bold=over.bold if over.bold is not None else base.bold,
+        italic=over.italic if over.italic is not None else base.italic,
+        font=over.font or base.font,
+        vert=over.vert if over.vert is not None else base.vert,
+        caps=over.caps if over.caps is not None else base.caps,
+        spacing=over.spacing if over.spacing is not None else base.spacing,
+    )
+
+
+def _read_styles(
+    zf: zipfile.ZipFile,
+) -> tuple[dict[str, ParaStyle], dict[str, RunStyle], RunStyle, str | None]:
+    try:
+        root = etree.fromstring(zf.read("word/styles.xml"))
+    except KeyError:
+        return {}, {}, RunStyle(), None
+    default_run = parse_rpr(root.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr"))
+    raw: dict[str, tuple[str, str | None, ParaStyle | RunStyle]] = {}
+    default_para = None
+    for st in root.iter(W + "style"):
+        sid = st.get(W + "styleId") or ""
+        kind = st.get(W + "type") or "paragraph"
+        based = st.find(W + "basedOn")
+        based_on = based.get(W + "val") if based is not None else None
+        run = parse_rpr(st.find(W + "rPr"))
+        if kind == "paragraph":
+            jc = st.find(f"{W}pPr/{W}jc")
+            name_el = st.find(W + "name")
+            name = name_el.get(W + "val") if name_el is not None else sid
+            raw[sid] = (
+                kind,
+                based_on,
+                ParaStyle(name or sid, jc.get(W + "val") if jc is not None else None, run),
+            )
+            if _on(st.find(W + "default")) or st.get(W + "default") in ("1", "true"):
+                default_para = sid
+        elif kind == "character":
+            raw[sid] = (kind, based_on, run)
+
+    def resolve(sid: str, depth: int = 0) -> ParaStyle | RunStyle:
+        kind, based_on, own = raw[sid]
+        if based_on in raw and depth < 10 and raw[based_on][0] == kind:
+            parent = resolve(based_on, depth + 1)
+            if isinstance(own, ParaStyle) and isinstance(parent, ParaStyle):
+                return ParaStyle(own.name, own.align or parent.align, merge(parent.run, own.run))
+            if isinstance(own, RunStyle) and isinstance(parent, RunStyle):
+                return merge(parent, own)
+        return own
+
+    paras: dict[str, ParaStyle] = {}
+    chars: dict[str, RunStyle] = {}
+    for sid, (kind, _, _) in raw.items():
+        resolved = resolve(sid)
+        if kind == "paragraph" and isinstance(resolved, ParaStyle):
+            paras[sid] = resolved
+        elif isinstance(resolved, RunStyle):
+            chars[sid] = resolved
+    return paras, chars, default_run, default_para
+
+
+def _read_media(zf: zipfile.ZipFile) -> dict[str, str]:
+    try:
+        root = etree.fromstring(zf.read("word/_rels/document.xml.rels"))
+    except KeyError:
+        return {}
+    media = {}
+    for rel in root.iter(PKG_REL + "Relationship"):
+        if rel.get("TargetMode") == "External":
+            continue
+        if (rel.get("Type") or "").endswith("/image"):
+            target = str(PurePosixPath("word") / (rel.get("Target") or ""))
+            media[rel.get("Id") or ""] = _normalise_part(target)
+    return media
+
+
+def _normalise_part(part: str) -> str:
+    parts: list[str] = []
+    for piece in part.split("/"):
+        if piece == "..":
+            if parts:
+                parts.pop()
+        elif piece and piece != ".":
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def _sniff(path: Path, display: str) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except FileNotFoundError:
+        raise InputError(display, "file not found") from None
+    except IsADirectoryError:
+        raise InputError(display, "is a directory, not a volume file") from None
+    except OSError as exc:
+        raise InputError(display, f"cannot be read ({exc.strerror})") from None
+    if not head:
+        raise InputError(display, "file is empty (0 bytes)")
+    return head
+
+
+def _describe_non_zip(head: bytes) -> str:
+    if head.startswith(b"{\\rtf"):
+        return "is an RTF file, not a .docx (save it from Word as .docx)"
+    if head.startswith(b"%PDF"):
+        return "is a PDF, not a .docx"
+    if head.startswith(b"<"):
+        return "is an XML/HTML file, not a .docx (save it from Word as .docx)"
+    return "is not a .docx (Word 2007+ zip); it looks like plain text or another format"
+
+
+def _is_encrypted_cfb(path: Path) -> bool:
+    # Word puts an encrypted .docx into an OLE compound file with an "EncryptionInfo" stream;
+    # directory entry names are UTF-16LE.
+    with path.open("rb") as fh:
+        data = fh.read(1 << 20)
+    return (
+        "EncryptionInfo".encode("utf-16-le") in data
+        or "EncryptedPackage".encode("utf-16-le") in data
+    )
+
+
+def convert_doc(path: Path, display: str, workdir: Path) -> Path:
+    """Convert a legacy Word 97–2003 .doc to .docx with LibreOffice, or explain how to get it."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise InputError(
+            display,
+            "is a legacy Word 97-2003 .doc; converting it needs LibreOffice "
+            "(apt-get install libreoffice-writer-nogui) or save it as .docx in Word",
+        )
+    profile = workdir / "lo-profile"
+    cmd = [
+        soffice,
+        f"-env:UserInstallation=file://{profile}",
+        "--headless",
+        "--convert-to",
+        "docx",
+        "--outdir",
+        str(workdir),
+        str(path),
+    ]
+    try:
+        subprocess.run(cmd, capture_output=True, timeout=600, check=True)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError):
+        raise InputError(display, "LibreOffice could not convert this .doc to .docx") from None
+    out = workdir / (path.stem + ".docx")
+    if not out.exists():
+        raise InputError(display, "LibreOffice produced no .docx for this .doc")
+    return out
+
+
+@contextmanager
+def open_volume(path: str | Path) -> Iterator[DocxPackage]:
+    """Open a volume file (.docx, or .doc through LibreOffice) and check it can be parsed."""
+    display = str(path)
+    path = Path(path)
+    head = _sniff(path, display)
+    with tempfile.TemporaryDirectory(prefix="uploader-doc-") as tmp:
+        if head.startswith(_CFB_MAGIC):
+            if _is_encrypted_cfb(path):
+                raise InputError(
+                    display,
+                    "is encrypted (password-protected); remove the password in Word and save again",
+                )
+            path = convert_doc(path, display, Path(tmp))
+        elif not head.startswith(_ZIP_MAGIC):
+            if head.startswith(b"PK"):
+                raise InputError(
+                    display, "is a damaged zip (truncated or corrupt); get a fresh copy"
+                )
+            raise InputError(display, _describe_non_zip(head))
+        pkg = _open_zip(path, display)
+        try:
+            yield pkg
+        finally:
+            pkg.close()
+
+
+def _open_zip(path: Path, display: str) -> DocxPackage:
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise InputError(
+            display, "is a damaged zip (truncated or corrupt); get a fresh copy"
+        ) from None
+    except OSError as exc:
+        raise InputError(display, f"cannot be read ({exc.strerror})") from None
+    try:
+        names = set(zf.namelist())
+        if DOCUMENT not in names:
+            raise InputError(display, f"is a zip but not a Word document (no {DOCUMENT})")
+        info = zf.getinfo(DOCUMENT)
+        if info.flag_bits & 0x1:
+            raise InputError(display, "is encrypted; remove the password in Word and save again")
+        paras, chars, default_run, default_para = _read_styles(zf)
+        media = _read_media(zf)
+    except InputError:
+        zf.close()
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, etree.XMLSyntaxError) as exc:
+        zf.close()
+        raise InputError(display, f"is damaged ({exc.__class__.__name__}: {exc})") from None
+    return DocxPackage(path, display, zf, paras, chars, default_run, default_para, media)

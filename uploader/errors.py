@@ -1,0 +1,36 @@
+"""Errors an operator sees as one line; the CLI turns any ``UploaderError`` into a message."""
+
+from __future__ import annotations
+
+
+class UploaderError(Exception):
+    """Base class: anything the CLI reports as a one-line message with a non-zero exit."""
+
+    exit_code = 1
+
+
+class InputError(UploaderError):
+    """A volume file that cannot be read; names the file and, when known, the position."""
+
+    def __init__(self, path: str, message: str, position: str | None = None) -> None:
+        self.path = path
+        self.position = position
+        self.message = message
+        where = f"{path}: {position}" if position else path
+        super().__init__(f"{where}: {message}")
+
+
+class ConfigError(UploaderError):
+    """A configuration file or value that is missing or wrong."""
+
+
+class WikiError(UploaderError):
+    """A run-level wiki problem (login, read-only, repeated server errors): stop, resumable."""
+
+    exit_code = 3
+
+
+class RunStopped(UploaderError):
+    """A run stopped on purpose (shutoff page, STOP file, signal, edit limit): resumable."""
+
+    exit_code = 4

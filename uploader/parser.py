@@ -1,0 +1,132 @@
+"""The parser stage: ``iter_articles(path) -> Iterator[Article]``, streaming over a volume.
+
+Blocks are read one at a time, grouped into articles, structured and named. Articles that
+share a title in the volume are told apart by a qualifier (``Ақсу (өзен)``, ``Ақсу (қала)``);
+as same-name entries sit next to each other in an alphabetical volume, only a run of equal
+titles is held back. An article that fails is quarantined; the volume goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+from uploader.articles import Structure, structure
+from uploader.blocks import iter_blocks
+from uploader.docx_package import DocxPackage, open_volume
+from uploader.model import Article, SourcePos
+from uploader.report import Report
+from uploader.segment import Draft, Skipped, segment
+from uploader.titles import Lexicon, NamingRules, name_article, qualifier
+
+
+def _definition(structure_: Structure, headword: str) -> str:
+    if not structure_.paragraphs:
+        return ""
+    text = structure_.paragraphs[0].text
+    return text[len(headword) :] if text.startswith(headword) else text
+
+
+def _build(
+    draft: Draft, pkg: DocxPackage, label: str, volume: str | None, rules: NamingRules, lex: Lexicon
+) -> Article:
+    parts = structure(draft.blocks, pkg)
+    headword = draft.match.headword
+    definition = _definition(parts, headword)
+    own = Lexicon()
+    body_text = "\n".join([definition, *(p.text for p in parts.paragraphs[1:])])
+    own.add_text(body_text)
+    naming = name_article(headword, draft.match.extra_names, definition, (own, lex), rules)
+    lex.add_text(body_text)
+    source = SourcePos(label, draft.blocks[0].index, draft.blocks[-1].index)
+    return Article(
+        headword=headword,
+        title=naming.title,
+        lead=naming.lead,
+        kind=naming.kind,
+        paragraphs=parts.paragraphs,
+        source=source,
+        tables=parts.tables,
+        pictures=parts.pictures,
+        crossrefs=parts.crossrefs,
+        redirects=naming.redirects,
+        title_alternatives=naming.alternatives,
+        legacy_font=parts.legacy_font,
+        warnings=parts.warnings,
+        volume=volume,
+    )
+
+
+def _disambiguate(
+    group: list[Article], taken: set[str], rules: NamingRules, report: Report
+) -> list[Article]:
+    """Give every article of a same-title run (or a late clash) its own qualified title."""
+    if len(group) == 1 and group[0].title.casefold() not in taken:
+        return group
+    out: list[Article] = []
+    used: set[str] = set()
+    for art in group:
+        qual = qualifier(art.kind, _definition_of(art), rules) or "мағына"
+        title = f"{art.title} ({qual})"
+        n = 2
+        while title.casefold() in used or title.casefold() in taken:
+            title = f"{art.title} ({qual}, {n})"
+            n += 1
+        used.add(title.casefold())
+        if len(group) == 1:
+            report.warn(
+                art.source, f"title «{art.title}» is already used in this volume; using «{title}»"
+            )
+        out.append(
+            replace(art, title=title, title_alternatives=(*art.title_alternatives, art.title))
+        )
+    return out
+
+
+def _definition_of(art: Article) -> str:
+    text = art.paragraphs[0].text if art.paragraphs else ""
+    return text[len(art.headword) :] if text.startswith(art.headword) else text
+
+
+def iter_articles(
+    path: str | Path,
+    report: Report | None = None,
+    volume: str | None = None,
+    rules: NamingRules | None = None,
+) -> Iterator[Article]:
+    """Yield the articles of a volume file in document order."""
+    report = report if report is not None else Report()
+    rules = rules or NamingRules.load()
+    label = Path(path).name
+    lex = Lexicon()
+    taken: set[str] = set()
+    group: list[Article] = []
+
+    def flush() -> Iterator[Article]:
+        for art in _disambiguate(group, taken, rules, report):
+            taken.add(art.title.casefold())
+            report.articles += 1
+            for warning in art.warnings:
+                report.warn(art.source, warning)
+            yield art
+        group.clear()
+
+    with open_volume(path) as pkg:
+        for item in segment(iter_blocks(pkg)):
+            if isinstance(item, Skipped):
+                continue
+            try:
+                article = _build(item, pkg, label, volume, rules, lex)
+            except Exception as exc:  # one bad article never sinks a volume
+                pos = SourcePos(label, item.blocks[0].index, item.blocks[-1].index)
+                report.quarantine(
+                    pos, f"cannot be parsed ({exc.__class__.__name__}: {exc})", item.match.headword
+                )
+                continue
+            if group and group[0].title.casefold() != article.title.casefold():
+                yield from flush()
+            group.append(article)
+        yield from flush()
+    if report.articles == 0:
+        report.warn(label, "no articles found (is this an encyclopedia volume?)")
