@@ -122,7 +122,7 @@ def _reaches_dash(tail: str, allow_names: bool) -> tuple[bool, tuple[str, ...]]:
             text = inner
             continue
         if text[0] == ",":
-            match = re.match(r",[^,;.()–—]{1,40}?(?=\s[–—‒-]\s)", text)
+            match = re.match(r",[^,;.()–—]{1,40}?(?=\s*\(|\s[–—‒-]\s)", text)
             if not match:
                 return False, ()
             text = text[match.end() :]

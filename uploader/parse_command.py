@@ -29,7 +29,9 @@ def run_parse(
                 out.write(json.dumps(article_record(article), ensure_ascii=False) + "\n")
         else:
             kinds: dict[str, int] = {}
-            bar = tqdm(articles, desc=Path(path).name, unit=" art", file=err, leave=False, disable=None)
+            bar = tqdm(
+                articles, desc=Path(path).name, unit=" art", file=err, leave=False, disable=None
+            )
             for article in bar:
                 kinds[str(article.kind)] = kinds.get(str(article.kind), 0) + 1
             parts = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))

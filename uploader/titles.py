@@ -180,6 +180,12 @@ def _person(words: list[str], paren: str, rules: NamingRules) -> Naming | None:
     if not all(w[0].isupper() for w in rest):
         return None
     head = " ".join(capitalise(w) for w in caps)
+    if re.match(r"^(ӘЛ|АЛ|ӘБУ|ИБН|ЭЛЬ|АЛЬ)-", caps[0]):
+        # An Arabic-style name (nisba) is known by itself: «ӘЛ-ФАРАБИ Әбу Насыр» → Әл-Фараби.
+        full = " ".join([*rest, head])
+        return Naming(
+            head, full, Kind.PERSON, (" ".join([head, *rest]),), (full, " ".join([head, *rest]))
+        )
     given, patronymic = rest[0], rest[1:]
     nick = f" {paren}" if paren else ""
     encyclopedia = " ".join([head, *rest])
@@ -205,7 +211,7 @@ def place_qualifier(definition: str, rules: NamingRules) -> str | None:
     for clause in clauses[:3]:
         words = clause.split()
         for word in reversed(words[-2:]):
-            key = word.lower().strip("()«»")
+            key = word.lower().strip("()«».,;:")
             if key in rules.place_nouns:
                 return rules.place_nouns[key]
     return None
@@ -231,7 +237,7 @@ def name_article(
     rules: NamingRules,
 ) -> Naming:
     """Title, lead, kind and redirects for a headword, given its definition and word evidence."""
-    words, paren = _split_headword(headword)
+    words, paren = _split_headword(headword.split(", ")[0] if ", " in headword else headword)
     if extra_names:
         words = [*words, *extra_names]
     person = _person(words, paren, rules)

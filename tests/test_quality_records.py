@@ -1,0 +1,67 @@
+"""The quality bar for the parser, measured by the shared scorer (skipped without ../shared)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.shared import require_shared
+from uploader.parser import iter_articles
+from uploader.records import article_record
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _score_records(truth: Path, docx: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    with out.open("w", encoding="utf-8") as fh:
+        for article in iter_articles(docx):
+            fh.write(json.dumps(article_record(article), ensure_ascii=False) + "\n")
+    shared = require_shared()
+    return subprocess.run(
+        [
+            sys.executable,
+            str(shared / "tools" / "score.py"),
+            "records",
+            str(truth),
+            str(out),
+            "--min-f1",
+            "0.99",
+            "--min-title",
+            "0.95",
+            "--min-text",
+            "0.98",
+            "--show",
+            "10",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.shared
+def test_quality_records_shared_sample_meets_bar(tmp_path: Path) -> None:
+    shared = require_shared()
+    done = _score_records(
+        shared / "samples" / "volume-sample.truth.json",
+        shared / "samples" / "volume-sample.docx",
+        tmp_path / "r.jsonl",
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "legacy_glyphs=0" in done.stdout.splitlines()[-1]
+
+
+@pytest.mark.shared
+def test_quality_records_bundled_sample_meets_bar(tmp_path: Path) -> None:
+    truth = ROOT / "samples" / "sample-volume.truth.json"
+    if not truth.exists():
+        pytest.fail(
+            "samples/sample-volume.truth.json is missing (run samples/make_sample_volume.py)"
+        )
+    done = _score_records(truth, ROOT / "samples" / "sample-volume.docx", tmp_path / "r.jsonl")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "legacy_glyphs=0" in done.stdout.splitlines()[-1]
