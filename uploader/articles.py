@@ -105,7 +105,7 @@ def crossrefs(spans: Sequence[RawSpan]) -> list[str]:
             j += 1
         group = "".join(s.text for s in spans[i:j])
         before = spans[i - 1].text if i > 0 else ""
-        inline_see = re.match(r"^\s*[қҚ]\.\s+", group)
+        inline_see = re.match(r"^\s*қ\.\s+", group)
         if (
             inline_see
             or _SEE.search(before[-12:])
@@ -131,13 +131,16 @@ def _picture(pkg: DocxPackage, rel_id: str, after: int, index: int) -> Picture |
     )
 
 
+def _text_blocks(blocks: Sequence[Block]) -> list[Block]:
+    return [b for b in blocks if not b.is_table and _trim(b.spans)]
+
+
 def structure(blocks: Sequence[Block], pkg: DocxPackage) -> Structure:
     """Paragraphs with roles, tables, pictures, cross-references and warnings of one article."""
     paragraphs: list[Paragraph] = []
     tables: list[Table] = []
     pictures: list[Picture] = []
     warnings: list[str] = []
-    refs: list[str] = []
     awaiting_caption: list[int] = []  # indexes into pictures
     for block in blocks:
         if block.is_table:
@@ -166,13 +169,18 @@ def structure(blocks: Sequence[Block], pkg: DocxPackage) -> Structure:
                     p.after_paragraph, p.name, p.content_type, p.data, len(paragraphs), p.index
                 )
         awaiting_caption = [] if not block.images else awaiting_caption
-        refs.extend(crossrefs(spans))
         paragraphs.append(Paragraph(tuple(s.span() for s in spans), role, block.index))
     if len(paragraphs) > 1:
         last_block = next(b for b in reversed(blocks) if not b.is_table and _trim(b.spans))
         if paragraphs[-1].role is Role.BODY and _is_signature(last_block):
             last = paragraphs[-1]
             paragraphs[-1] = Paragraph(last.spans, Role.SIGNATURE, last.index)
+    refs = [
+        ref
+        for p, b in zip(paragraphs, _text_blocks(blocks), strict=True)
+        if p.role is not Role.SIGNATURE
+        for ref in crossrefs(_trim(b.spans))
+    ]
     legacy = any(b.legacy for b in blocks)
     return Structure(
         tuple(paragraphs),

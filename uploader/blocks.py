@@ -8,14 +8,17 @@ read.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from lxml import etree
 
-from uploader.docx_package import DocxPackage, ParaStyle, R, RunStyle, W, merge, parse_rpr
+from uploader.docx_package import DocxPackage, ParaStyle, R, RunStyle, W, merge
 from uploader.errors import InputError
-from uploader.legacy import Codepage, decode, guess_codepage, is_legacy_font, looks_legacy
+from uploader.legacy import TELLTALE, Codepage, decode, guess_codepage, is_legacy_font, looks_legacy
 from uploader.model import Span, Vert
 
 A_BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
@@ -51,10 +54,23 @@ _TRANSPARENT = {
     W + "bdo",
 }
 _TOP_LEVEL_SKIP = {W + "tbl", W + "txbxContent", W + "tc"}
+_P, _R, _T, _BR, _RPR, _PPR, _TR, _TC = (
+    W + t for t in ("p", "r", "t", "br", "rPr", "pPr", "tr", "tc")
+)
+_PSTYLE, _JC, _RSTYLE, _VAL, _TYPE, _BODY = (
+    W + t for t in ("pStyle", "jc", "rStyle", "val", "type", "body")
+)
+_B, _I, _VERT, _FONTS, _CAPS, _SPACING = (
+    W + t for t in ("b", "i", "vertAlign", "rFonts", "caps", "spacing")
+)
+_ASCII, _HANSI, _CS = W + "ascii", W + "hAnsi", W + "cs"
+_OFF = ("0", "false", "off", "none")
+_TELLTALE = re.compile(f"[{''.join(sorted(TELLTALE))}]")
+_RUN_CHARS = {W + "tab": " ", W + "ptab": " ", W + "cr": "\n", W + "noBreakHyphen": "-"}
+_ALIGN = {"start": "left", "end": "right", "justify": "both", "distribute": "both"}
 
 
-@dataclass(frozen=True, slots=True)
-class RawSpan:
+class RawSpan(NamedTuple):
     """A run as read: text plus formatting, and whether it is letter-spaced or legacy."""
 
     text: str
@@ -81,11 +97,7 @@ class Block:
     page_break: bool = False
     rows: tuple[tuple[tuple[RawSpan, ...], ...], ...] = ()
     is_table: bool = False
-
-    @property
-    def text(self) -> str:
-        """Visible text with line breaks as spaces and whitespace collapsed."""
-        return " ".join("".join(" " if s.text == "\n" else s.text for s in self.spans).split())
+    text: str = ""  # visible text, line breaks as spaces, whitespace collapsed
 
     @property
     def legacy(self) -> bool:
@@ -102,33 +114,41 @@ class _Reader:
         self.pkg = pkg
         self.font_codepage: dict[str, Codepage] = {}
         self._default_style = pkg.para_styles.get(pkg.default_para or "", ParaStyle())
+        self._base: dict[str, RunStyle] = {}
 
     def paragraph(self, p: etree._Element, index: int) -> Block:
-        ppr = p.find(W + "pPr")
+        """Read one <w:p> into a Block."""
         style = self._default_style
         align = ""
+        ppr = p.find(_PPR)
         if ppr is not None:
-            ps = ppr.find(W + "pStyle")
-            if ps is not None:
-                style = self.pkg.para_styles.get(ps.get(W + "val") or "", style)
-            jc = ppr.find(W + "jc")
-            if jc is not None:
-                align = jc.get(W + "val") or ""
+            for child in ppr:
+                tag = child.tag
+                if tag == _PSTYLE:
+                    style = self.pkg.para_styles.get(child.get(_VAL) or "", style)
+                elif tag == _JC:
+                    align = child.get(_VAL) or ""
         align = align or style.align or ""
-        base = merge(self.pkg.default_run, style.run)
+        base = self._base.get(style.name)
+        if base is None:
+            base = self._base[style.name] = merge(self.pkg.default_run, style.run)
         runs: list[tuple[str, RunStyle]] = []
         images: list[str] = []
         page_break = self._collect(p, base, runs, images)
         spans = self._finish(runs)
-        return Block(index, spans, _norm_align(align), style.name, tuple(images), page_break)
+        text = " ".join("".join(" " if s.text == "\n" else s.text for s in spans).split())
+        return Block(
+            index, spans, _ALIGN.get(align, align), style.name, tuple(images), page_break, text=text
+        )
 
     def table(self, tbl: etree._Element, index: int) -> Block:
+        """Read one <w:tbl> into a Block of rows of cells."""
         rows = []
-        for tr in tbl.iter(W + "tr"):
+        for tr in tbl.iter(_TR):
             cells = []
-            for tc in tr.iterchildren(W + "tc"):
+            for tc in tr.iterchildren(_TC):
                 cell: list[RawSpan] = []
-                for p in tc.iter(W + "p"):
+                for p in tc.iter(_P):
                     block = self.paragraph(p, index)
                     if cell and block.spans:
                         cell.append(RawSpan("\n"))
@@ -147,11 +167,37 @@ class _Reader:
         page_break = False
         for child in parent:
             tag = child.tag
-            if tag == W + "r":
+            if tag == _R:
                 page_break |= self._run(child, base, out, images)
             elif tag in _TRANSPARENT:
                 page_break |= self._collect(child, base, out, images)
         return page_break
+
+    def _style(self, rpr: etree._Element, base: RunStyle) -> RunStyle:
+        """Effective run formatting: ``base`` (paragraph style), character style, direct."""
+        bold, italic, font, vert, caps, spacing = base
+        for child in rpr:
+            tag = child.tag
+            if tag == _B:
+                bold = child.get(_VAL) not in _OFF
+            elif tag == _I:
+                italic = child.get(_VAL) not in _OFF
+            elif tag == _VERT:
+                vert = child.get(_VAL)
+            elif tag == _FONTS:
+                font = child.get(_ASCII) or child.get(_HANSI) or child.get(_CS) or font
+            elif tag == _RSTYLE:
+                cs = self.pkg.char_styles.get(child.get(_VAL) or "")
+                if cs is not None:
+                    bold, italic, font, vert, caps, spacing = merge(
+                        RunStyle(bold, italic, font, vert, caps, spacing), cs
+                    )
+            elif tag == _CAPS:
+                caps = child.get(_VAL) not in _OFF
+            elif tag == _SPACING:
+                with suppress(ValueError):
+                    spacing = int(child.get(_VAL) or 0)
+        return RunStyle(bold, italic, font, vert, caps, spacing)
 
     def _run(
         self,
@@ -160,31 +206,23 @@ class _Reader:
         out: list[tuple[str, RunStyle]],
         images: list[str],
     ) -> bool:
-        rpr = r.find(W + "rPr")
         style = base
-        if rpr is not None:
-            rs = rpr.find(W + "rStyle")
-            if rs is not None:
-                style = merge(style, self.pkg.char_styles.get(rs.get(W + "val") or "", RunStyle()))
-            style = merge(style, parse_rpr(rpr))
         page_break = False
         parts: list[str] = []
         for child in r:
             tag = child.tag
-            if tag == W + "t":
+            if tag == _T:
                 parts.append(child.text or "")
-            elif tag == W + "tab" or tag == W + "ptab":
-                parts.append(" ")
-            elif tag == W + "br":
-                if child.get(W + "type") in ("page", "column"):
+            elif tag == _RPR:
+                style = self._style(child, base)
+            elif tag in _RUN_CHARS:
+                parts.append(_RUN_CHARS[tag])
+            elif tag == _BR:
+                if child.get(_TYPE) in ("page", "column"):
                     page_break = True
                 else:
                     parts.append("\n")
-            elif tag == W + "cr":
-                parts.append("\n")
-            elif tag == W + "noBreakHyphen":
-                parts.append("-")
-            elif tag in (W + "drawing", W + "pict", W + "object", _MC_ALT):
+            elif tag in _IMAGE_HOLDERS:
                 images.extend(_image_ids(child))
         if parts:
             text = "".join(parts)
@@ -194,6 +232,38 @@ class _Reader:
         return page_break
 
     def _finish(self, runs: list[tuple[str, RunStyle]]) -> tuple[RawSpan, ...]:
+        if not runs:
+            return ()
+        joined = "".join([t for t, _ in runs])
+        if (
+            "\n" in joined
+            or _TELLTALE.search(joined)
+            or any(is_legacy_font(st.font) for _, st in runs)
+        ):
+            return self._finish_slow(runs)
+        noisy = _NOISE.search(joined) is not None
+        spans: list[RawSpan] = []
+        last: tuple[bool, bool, Vert, bool] | None = None
+        for text, st in runs:
+            if noisy:
+                text = text.translate(_TEXT_FIXES)
+                if not text:
+                    continue
+            key = (
+                bool(st.bold),
+                bool(st.italic),
+                _VERTS.get(st.vert or "", Vert.BASELINE),
+                (st.spacing or 0) >= 20,
+            )
+            if key == last:
+                prev = spans[-1]
+                spans[-1] = RawSpan(prev.text + text, *key)
+            else:
+                spans.append(RawSpan(text, *key))
+                last = key
+        return tuple(spans)
+
+    def _finish_slow(self, runs: list[tuple[str, RunStyle]]) -> tuple[RawSpan, ...]:
         legacy_flags = [is_legacy_font(st.font) or looks_legacy(text) for text, st in runs]
         codepage = None
         if any(legacy_flags):
@@ -204,8 +274,7 @@ class _Reader:
         spans: list[RawSpan] = []
         for (text, st), legacy in zip(runs, legacy_flags, strict=True):
             if legacy:
-                cp = self._codepage(st.font, codepage)
-                text = decode(text, cp)
+                text = decode(text, self._codepage(st.font, codepage))
             text = text.translate(_TEXT_FIXES)
             # Line breaks are their own spans so that renderers can place <br />.
             for i, piece in enumerate(text.split("\n")):
@@ -224,6 +293,15 @@ class _Reader:
 
 
 _MC_ALT = "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent"
+_IMAGE_HOLDERS = {W + "drawing", W + "pict", W + "object", _MC_ALT}
+
+
+_NOISE = re.compile("[\u00ad\u200b\ufeff\u200c\u200d\u00a0\u202f\u2007\u2011\t\r]")
+
+
+def _fix(text: str) -> str:
+    """Remove Word noise characters (soft hyphens, no-break spaces, zero-widths, tabs)."""
+    return text.translate(_TEXT_FIXES) if _NOISE.search(text) else text
 
 
 def _image_ids(el: etree._Element) -> list[str]:
@@ -237,49 +315,37 @@ def _image_ids(el: etree._Element) -> list[str]:
     return ids
 
 
+_VERTS = {"superscript": Vert.SUP, "subscript": Vert.SUB}
+
+
 def _raw(text: str, st: RunStyle, legacy: bool) -> RawSpan:
-    vert = Vert.BASELINE
-    if st.vert == "superscript":
-        vert = Vert.SUP
-    elif st.vert == "subscript":
-        vert = Vert.SUB
     return RawSpan(
         text,
-        bold=bool(st.bold),
-        italic=bool(st.italic),
-        vert=vert,
-        spaced=(st.spacing or 0) >= 20,
-        legacy=legacy,
+        bool(st.bold),
+        bool(st.italic),
+        _VERTS.get(st.vert or "", Vert.BASELINE),
+        (st.spacing or 0) >= 20,
+        legacy,
     )
 
 
 def _merge_adjacent(spans: list[RawSpan]) -> tuple[RawSpan, ...]:
-    merged: list[RawSpan] = []
-    for s in spans:
-        if (
-            merged
-            and s.text != "\n"
-            and merged[-1].text != "\n"
-            and (merged[-1].bold, merged[-1].italic, merged[-1].vert, merged[-1].spaced)
-            == (s.bold, s.italic, s.vert, s.spaced)
-        ):
-            prev = merged[-1]
-            merged[-1] = RawSpan(
-                prev.text + s.text, s.bold, s.italic, s.vert, s.spaced, prev.legacy or s.legacy
-            )
+    if len(spans) < 2:
+        return tuple(spans)
+    merged: list[RawSpan] = [spans[0]]
+    for s in spans[1:]:
+        prev = merged[-1]
+        if s[1:5] == prev[1:5] and s.text != "\n" and prev.text != "\n":
+            merged[-1] = prev._replace(text=prev.text + s.text, legacy=prev.legacy or s.legacy)
         else:
             merged.append(s)
     return tuple(merged)
 
 
-def _norm_align(value: str) -> str:
-    return {"start": "left", "end": "right", "justify": "both", "distribute": "both"}.get(
-        value, value
-    )
-
-
 def _is_top_level(el: etree._Element) -> bool:
     parent = el.getparent()
+    if parent is not None and parent.tag == _BODY:
+        return True
     while parent is not None:
         tag = parent.tag
         if tag == W + "body":

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, NamedTuple
 
 from lxml import etree
 
@@ -28,8 +28,7 @@ _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
-@dataclass(frozen=True)
-class RunStyle:
+class RunStyle(NamedTuple):
     """Formatting a style contributes to runs; None means "not set here"."""
 
     bold: bool | None = None
@@ -81,38 +80,46 @@ class DocxPackage:
         self.zf.close()
 
 
+_OFF = ("0", "false", "off", "none")
+
+
 def _on(el: etree._Element | None) -> bool | None:
     if el is None:
         return None
-    val = el.get(W + "val")
-    return val not in ("0", "false", "off", "none")
+    return el.get(W + "val") not in _OFF
+
+
+_B, _I, _FONTS, _VERT, _CAPS, _SPACING = (
+    W + t for t in ("b", "i", "rFonts", "vertAlign", "caps", "spacing")
+)
+_VAL = W + "val"
 
 
 def parse_rpr(rpr: etree._Element | None) -> RunStyle:
     """Read a <w:rPr> into a RunStyle (only what it sets)."""
     if rpr is None:
         return RunStyle()
-    fonts = rpr.find(W + "rFonts")
-    font = None
-    if fonts is not None:
-        font = fonts.get(W + "ascii") or fonts.get(W + "hAnsi") or fonts.get(W + "cs")
-    vert_el = rpr.find(W + "vertAlign")
-    vert = vert_el.get(W + "val") if vert_el is not None else None
-    spacing_el = rpr.find(W + "spacing")
+    bold = italic = caps = None
+    font = vert = None
     spacing = None
-    if spacing_el is not None:
-        try:
-            spacing = int(spacing_el.get(W + "val") or 0)
-        except ValueError:
-            spacing = None
-    return RunStyle(
-        bold=_on(rpr.find(W + "b")),
-        italic=_on(rpr.find(W + "i")),
-        font=font,
-        vert=vert,
-        caps=_on(rpr.find(W + "caps")),
-        spacing=spacing,
-    )
+    for child in rpr:
+        tag = child.tag
+        if tag == _B:
+            bold = child.get(_VAL) not in _OFF
+        elif tag == _I:
+            italic = child.get(_VAL) not in _OFF
+        elif tag == _FONTS:
+            font = child.get(W + "ascii") or child.get(W + "hAnsi") or child.get(W + "cs")
+        elif tag == _VERT:
+            vert = child.get(_VAL)
+        elif tag == _CAPS:
+            caps = child.get(_VAL) not in _OFF
+        elif tag == _SPACING:
+            try:
+                spacing = int(child.get(_VAL) or 0)
+            except ValueError:
+                spacing = None
+    return RunStyle(bold, italic, font, vert, caps, spacing)
 
 
 def merge(base: RunStyle, over: RunStyle) -> RunStyle:

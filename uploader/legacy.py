@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from functools import lru_cache
 
 KAZAKH_LETTERS = set("ӘәҒғҚқҢңӨөҰұҮүҺһ")
 # Glyphs a Kazakh text only shows when it is legacy-encoded (cp1251 shapes of KZ-1048 bytes).
@@ -40,6 +41,11 @@ def _table(codec: str) -> dict[int, str]:
 _TABLES = {Codepage.KZ1048: _table("kz1048"), Codepage.PT154: _table("pt154")}
 
 
+_TELLTALE_RE = re.compile(f"[{''.join(sorted(TELLTALE))}]")
+_KAZAKH_RE = re.compile(f"[{''.join(sorted(KAZAKH_LETTERS))}]")
+
+
+@lru_cache(maxsize=256)
 def is_legacy_font(font: str | None) -> bool:
     """True for font names of the pre-Unicode Kazakh font families (e.g. "KZ Times New Roman")."""
     return bool(font) and bool(_LEGACY_FONT.search(font or ""))
@@ -47,8 +53,7 @@ def is_legacy_font(font: str | None) -> bool:
 
 def looks_legacy(text: str) -> bool:
     """True when text shows legacy glyphs and no real Kazakh letters (so it is not Unicode)."""
-    chars = set(text)
-    return bool(chars & TELLTALE) and not (chars & KAZAKH_LETTERS)
+    return _TELLTALE_RE.search(text) is not None and _KAZAKH_RE.search(text) is None
 
 
 def guess_codepage(text: str) -> Codepage | None:

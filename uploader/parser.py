@@ -18,7 +18,7 @@ from uploader.docx_package import DocxPackage, open_volume
 from uploader.model import Article, SourcePos
 from uploader.report import Report
 from uploader.segment import Draft, Skipped, segment
-from uploader.titles import Lexicon, NamingRules, name_article, qualifier
+from uploader.titles import Lexicon, NamingRules, name_article, qualifier, words_of
 
 
 def _definition(structure_: Structure, headword: str) -> str:
@@ -34,11 +34,15 @@ def _build(
     parts = structure(draft.blocks, pkg)
     headword = draft.match.headword
     definition = _definition(parts, headword)
-    own = Lexicon()
     body_text = "\n".join([definition, *(p.text for p in parts.paragraphs[1:])])
-    own.add_text(body_text)
-    naming = name_article(headword, draft.match.extra_names, definition, (own, lex), rules)
-    lex.add_text(body_text)
+    words = words_of(body_text[:4000])
+    lexicons: tuple[Lexicon, ...] = (lex,)
+    if len(headword.split()) > 1:  # only later words of a headword need case evidence
+        own = Lexicon()
+        own.add_words(*words)
+        lexicons = (own, lex)
+    naming = name_article(headword, draft.match.extra_names, definition, lexicons, rules)
+    lex.add_words(*words)
     source = SourcePos(label, draft.blocks[0].index, draft.blocks[-1].index)
     return Article(
         headword=headword,
@@ -59,7 +63,12 @@ def _build(
 
 
 def _disambiguate(
-    group: list[Article], taken: set[str], rules: NamingRules, report: Report
+    group: list[Article],
+    taken: set[str],
+    serial: dict[str, int],
+    rules: NamingRules,
+    lex: Lexicon,
+    report: Report,
 ) -> list[Article]:
     """Give every article of a same-title run (or a late clash) its own qualified title."""
     if len(group) == 1 and group[0].title.casefold() not in taken:
@@ -67,10 +76,12 @@ def _disambiguate(
     out: list[Article] = []
     used: set[str] = set()
     for art in group:
-        qual = qualifier(art.kind, _definition_of(art), rules) or "мағына"
+        qual = qualifier(art.kind, _definition_of(art), rules, lex)
         title = f"{art.title} ({qual})"
         n = 2
         while title.casefold() in used or title.casefold() in taken:
+            n = max(n, serial.get(title.casefold(), 2))
+            serial[f"{art.title} ({qual})".casefold()] = n + 1
             title = f"{art.title} ({qual}, {n})"
             n += 1
         used.add(title.casefold())
@@ -78,9 +89,7 @@ def _disambiguate(
             report.warn(
                 art.source, f"title «{art.title}» is already used in this volume; using «{title}»"
             )
-        out.append(
-            replace(art, title=title, title_alternatives=(*art.title_alternatives, art.title))
-        )
+        out.append(replace(art, title=title))
     return out
 
 
@@ -101,10 +110,11 @@ def iter_articles(
     label = Path(path).name
     lex = Lexicon()
     taken: set[str] = set()
+    serial: dict[str, int] = {}  # next number for an already-taken qualified title
     group: list[Article] = []
 
     def flush() -> Iterator[Article]:
-        for art in _disambiguate(group, taken, rules, report):
+        for art in _disambiguate(group, taken, serial, rules, lex, report):
             taken.add(art.title.casefold())
             report.articles += 1
             for warning in art.warnings:

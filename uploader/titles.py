@@ -13,6 +13,7 @@ import tomllib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from uploader.config import CONFIG_DIR
@@ -20,13 +21,17 @@ from uploader.model import Kind
 
 _FORBIDDEN = str.maketrans({c: None for c in "#<>[]{}|"})
 _QUOTES = '«»"“”„'
-_TOKEN = re.compile(r"[^\W\d_][\w-]*", re.UNICODE)
 _SUFFIX = re.compile(
     r"^(ы|і|сы|сі)?"
     r"(н|ның|нің|дың|дің|тың|тің|на|не|а|е|ға|ге|қа|ке|ды|ді|ты|ті|ны|ні|нда|нде|да|де|та|те|"
     r"ндағы|ндегі|дағы|дегі|тағы|тегі|нан|нен|дан|ден|тан|тен|мен|бен|пен|ымен|імен|"
     r"лар|лер|дар|дер|тар|тер|ын|ін)?"
     r"(ның|нің|ға|ге|да|де|дан|ден|ы|і|ын|ін)?$"
+)
+# A parenthesis right after the headword holding a full date or "year, Place": a person's
+# birth and death (events and things carry bare years).
+_PERSON_PAREN = re.compile(
+    r"^\s*[–—-]?\s*\([^()]*(\d{1,2}\.\d{1,2}\.\d{3,4}|\d{3,4},\s*[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]|\d{3,4}\s*ж\.\s*т\.)"
 )
 _DATE_PAREN = re.compile(
     r"^\s*\(([^()]*\d{1,2}\.\d{1,2}\.\d{3,4}|[^()]*ж\.\s*[тө]\.|[^()]*\d{3,4}\s*[–—-])"
@@ -57,56 +62,59 @@ class NamingRules:
         )
 
 
-_ENDERS = '.!?…:«"(–—;'
+_UPPER = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІ"
+_LOWER = "a-zа-яёәғқңөұүһі"
+# A capitalised word whose preceding non-space character does not end a sentence, open a
+# quotation or a parenthesis, or start a paragraph: its capital letter means something.
+_MID_CAPITAL = re.compile(rf"(?<=[^\s.!?…:«\"(–—;])[ \t]+([{_UPPER}][\w-]*)")
+_LOWER_WORD = re.compile(rf"(?<![\w-])([{_LOWER}][\w-]*)")
 
 
 @dataclass
 class Lexicon:
     """How words are written mid-sentence: evidence for proper nouns, gathered as we read."""
 
-    counts: dict[str, list[int]] = field(default_factory=dict)  # word → [capitalised, lower]
-    buckets: dict[str, set[str]] = field(default_factory=dict)  # 3-letter prefix → words
-    upper: Counter[str] = field(default_factory=Counter)
+    capital: Counter[str] = field(default_factory=Counter)  # as written (ЖЕЗ, Алатауы)
+    lower: Counter[str] = field(default_factory=Counter)
+    _index: dict[str, set[str]] = field(default_factory=dict)  # 3-letter prefix → words
+    _indexed: tuple[int, int] = (0, 0)
 
     def add_text(self, text: str, limit: int = 20000) -> None:
-        """Count every mid-sentence word of ``text`` (up to ``limit`` characters)."""
-        for token, mid in _tokens(text[:limit]):
-            if not mid:
-                continue
-            if token.isupper() and len(token) > 1:
-                self.upper[token] += 1
-                continue
-            key = token.lower()
-            entry = self.counts.get(key)
-            if entry is None:
-                entry = self.counts[key] = [0, 0]
-                self.buckets.setdefault(key[:3], set()).add(key)
-            entry[0 if token[0].isupper() else 1] += 1
+        """Count the mid-sentence words of ``text`` (up to ``limit`` characters)."""
+        self.add_words(*words_of(text[:limit]))
+
+    def add_words(self, capital: list[str], lower: list[str]) -> None:
+        """Count words already split by ``words_of``."""
+        self.capital.update(capital)
+        self.lower.update(lower)
+
+    def in_caps(self, word: str) -> bool:
+        """True when the word was seen written in capitals mid-sentence (an acronym)."""
+        return self.capital.get(word, 0) > 0 and word.isupper() and len(word) > 1
+
+    def _refresh(self) -> None:
+        seen_cap, seen_low = self._indexed
+        for counter, seen in ((self.capital, seen_cap), (self.lower, seen_low)):
+            for key in islice(counter, seen, None):
+                low = key.lower()
+                self._index.setdefault(low[:3], set()).add(low)
+        self._indexed = (len(self.capital), len(self.lower))
 
     def evidence(self, word: str) -> tuple[int, int]:
         """(capitalised, lower-case) mid-sentence counts of the word and its inflected forms."""
+        self._refresh()
         stem = _stem(word)
         cap = low = 0
-        for token in self.buckets.get(stem[:3], ()):
+        for token in self._index.get(stem[:3], ()):
             if token.startswith(stem) and _SUFFIX.match(token[len(stem) :]):
-                c, lo = self.counts[token]
-                cap += c
-                low += lo
+                cap += self.capital.get(token[:1].upper() + token[1:], 0)
+                low += self.lower.get(token, 0)
         return cap, low
 
 
-def _tokens(text: str) -> Iterable[tuple[str, bool]]:
-    """Words with a flag: True when the word is mid-sentence (its case means something)."""
-    prev_end = 0
-    for index, m in enumerate(_TOKEN.finditer(text)):
-        gap = text[prev_end : m.start()].rstrip()
-        mid = (
-            index > 0
-            and not (gap and gap[-1] in _ENDERS)
-            and "\n" not in text[prev_end : m.start()]
-        )
-        prev_end = m.end()
-        yield m.group(), mid
+def words_of(text: str) -> tuple[list[str], list[str]]:
+    """The mid-sentence capitalised words and the lower-case words of a text."""
+    return _MID_CAPITAL.findall(text), _LOWER_WORD.findall(text)
 
 
 def _stem(word: str) -> str:
@@ -133,7 +141,7 @@ def capitalise(word: str) -> str:
 
 def _sentence_word(word: str, lex: tuple[Lexicon, ...], rules: NamingRules) -> str:
     bare = word.strip(_QUOTES)
-    in_caps = any(x.upper.get(bare, 0) > 0 for x in lex)
+    in_caps = any(x.in_caps(bare) for x in lex)
     if bare in rules.acronyms or in_caps or (not bare.isupper() and not bare.islower()):
         return word  # acronym or mixed case as printed (ҚазКСР)
     if bare.lower() in rules.proper_nouns:
@@ -172,37 +180,35 @@ def _person(words: list[str], paren: str, rules: NamingRules) -> Naming | None:
     rest = words[len(caps) :]
     if not rest or any(w.isupper() for w in rest):
         return None
-    if all(w.islower() for w in rest):
-        if rest[0] in rules.ruler_titles:
-            name = " ".join([*(capitalise(w) for w in caps), *rest])
-            return Naming(name, name, Kind.PERSON)
-        return None
+    head = " ".join(capitalise(w) for w in caps)
+    if rest[0].islower():
+        if rest[0] not in rules.ruler_titles or not all(
+            w.islower() or w[0].isupper() for w in rest
+        ):
+            return None
+        # «АБЫЛАЙ хан», «ӘЙТЕКЕ би Байбекұлы»: name and title; the full form redirects here.
+        name, full = f"{head} {rest[0]}", " ".join([head, *rest])
+        extra = (full,) if full != name else ()
+        return Naming(name, full, Kind.PERSON, extra, extra)
     if not all(w[0].isupper() for w in rest):
         return None
-    head = " ".join(capitalise(w) for w in caps)
+    encyclopedia = " ".join([head, *rest])
     if re.match(r"^(ӘЛ|АЛ|ӘБУ|ИБН|ЭЛЬ|АЛЬ)-", caps[0]):
         # An Arabic-style name (nisba) is known by itself: «ӘЛ-ФАРАБИ Әбу Насыр» → Әл-Фараби.
-        full = " ".join([*rest, head])
-        return Naming(
-            head, full, Kind.PERSON, (" ".join([head, *rest]),), (full, " ".join([head, *rest]))
-        )
+        full = " ".join([*rest, head[:1].lower() + head[1:]])
+        return Naming(head, full, Kind.PERSON, (encyclopedia,), (full, encyclopedia))
     given, patronymic = rest[0], rest[1:]
     nick = f" {paren}" if paren else ""
-    encyclopedia = " ".join([head, *rest])
     if not _is_surname(head, rules) and _is_surname(rest[-1], rules):
         # Name already first: «ЖАМБЫЛ Жабаев», «АБАЙ (Ибраһим) Құнанбайұлы».
-        title = f"{head} {rest[-1]}"
-        lead = f"{head}{nick} {' '.join(rest)}"
         surname_first = f"{rest[-1]} {head}"
-        return Naming(title, lead, Kind.PERSON, (surname_first,), (surname_first, lead))
-    title = f"{given} {head}"
-    lead = (
-        " ".join([given, *patronymic, head])
-        if not nick
-        else f"{given}{nick} {' '.join([*patronymic, head])}"
-    )
+        lead = f"{head}{nick} {' '.join(rest)}"
+        return Naming(
+            f"{head} {rest[-1]}", lead, Kind.PERSON, (surname_first,), (surname_first, lead)
+        )
+    lead = " ".join([given + nick, *patronymic, head])
     alternatives = (encyclopedia, lead, f"{head} {given}")
-    return Naming(title, " ".join(lead.split()), Kind.PERSON, (encyclopedia,), alternatives)
+    return Naming(f"{given} {head}", lead, Kind.PERSON, (encyclopedia,), alternatives)
 
 
 def place_qualifier(definition: str, rules: NamingRules) -> str | None:
@@ -217,16 +223,27 @@ def place_qualifier(definition: str, rules: NamingRules) -> str | None:
     return None
 
 
-def generic_qualifier(definition: str) -> str | None:
+def generic_qualifier(definition: str, lex: Lexicon | None = None) -> str | None:
     """A short qualifier for other articles: the head noun of the definition's first clause."""
     clause = re.split(r"[,.;:(]", definition[:200])[0].split()
-    if not clause:
+    words = [w.lower().strip('«»"') for w in clause]
+    words = [w for w in words if w.isalpha() and len(w) >= 3]
+    if not words:
         return None
-    word = clause[-1].lower().strip('«»"')
-    for ending in ("сы", "сі", "ы", "і"):
-        if word.endswith(ending) and len(word) - len(ending) >= 3:
-            return word[: -len(ending)]
-    return word or None
+    return nominative(words[-1], lex)
+
+
+def nominative(word: str, lex: Lexicon | None = None) -> str:
+    """The word without a possessive ending when the bare form is attested (газеті → газет)."""
+    cut = [
+        word[: -len(e)]
+        for e in ("сы", "сі", "ы", "і")
+        if word.endswith(e) and len(word) - len(e) >= 3
+    ]
+    for candidate in cut:
+        if lex is not None and lex.lower.get(candidate, 0) > 0:
+            return candidate
+    return word
 
 
 def name_article(
@@ -241,8 +258,12 @@ def name_article(
     if extra_names:
         words = [*words, *extra_names]
     person = _person(words, paren, rules)
-    if person is None and len(words) == 1 and _DATE_PAREN.match(definition_head(definition, paren)):
-        name = capitalise(words[0].strip(_QUOTES))
+    if (
+        person is None
+        and len(words) <= 3
+        and _PERSON_PAREN.match(definition_head(definition, paren))
+    ):
+        name = " ".join(capitalise(w.strip(_QUOTES)) for w in words)
         person = Naming(name, name, Kind.PERSON)
     if person is not None:
         return _clean(person)
@@ -258,31 +279,37 @@ def name_article(
 
 def definition_head(definition: str, paren: str) -> str:
     """The start of the text after the headword (where a person's date parenthesis sits)."""
-    return definition if definition.lstrip().startswith("(") else f"{paren} {definition}"
+    return definition if definition.lstrip(" –—-").startswith("(") else f"{paren} {definition}"
 
 
 def _clean(naming: Naming) -> Naming:
     def fix(title: str) -> str:
         return " ".join(title.translate(_FORBIDDEN).split())
 
-    return Naming(
-        fix(naming.title),
-        " ".join(naming.lead.split()),
-        naming.kind,
-        tuple(fix(r) for r in naming.redirects),
-        tuple(fix(a) for a in naming.alternatives),
-    )
+    title = fix(naming.title)
+
+    def others(items: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t for t in map(fix, items) if t and t != title))
+
+    lead = " ".join(naming.lead.split())
+    return Naming(title, lead, naming.kind, others(naming.redirects), others(naming.alternatives))
 
 
-def qualifier(kind: Kind, definition: str, rules: NamingRules) -> str | None:
+_FALLBACK = {Kind.PERSON: "тұлға", Kind.PLACE: "жер", Kind.OTHER: "мағына"}
+
+
+def qualifier(kind: Kind, definition: str, rules: NamingRules, lex: Lexicon | None = None) -> str:
     """The word that tells a same-name page apart: place noun, occupation or head noun."""
     after = after_dash(definition)
+    found: str | None
     if kind is Kind.PERSON:
-        first = re.split(r"[,.;\s]", after.strip(), maxsplit=1)[0]
-        return first.lower() or "тұлға"
-    if kind is Kind.PLACE:
-        return place_qualifier(definition, rules)
-    return generic_qualifier(after)
+        first = re.split(r"[,.;\s]", after.strip(), maxsplit=1)[0].lower()
+        found = first if first.isalpha() and len(first) >= 3 else None
+    elif kind is Kind.PLACE:
+        found = place_qualifier(definition, rules)
+    else:
+        found = generic_qualifier(re.sub(r"^\s*\d+\)\s*", "", after), lex)
+    return found or _FALLBACK[kind]
 
 
 def after_dash(text: str) -> str:
