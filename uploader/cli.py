@@ -59,5 +59,108 @@ def parse(files: tuple[Path, ...], jsonl: bool, limit: int | None) -> None:
     run_parse(files, jsonl=jsonl, limit=limit, out=sys.stdout, err=sys.stderr)
 
 
+# --- offline preview (uploader.preview) -------------------------------------------------
+
+
+@main.command("preview")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@config_option
+@click.option("--limit", type=click.IntRange(min=0), default=None, help="Stop after N articles.")
+@click.option("--volume", default=None, help="Volume key for the citation (default: from path).")
+@one_line_errors
+def preview_command(
+    file: Path, out_dir: Path, config_path: Path | None, limit: int | None, volume: str | None
+) -> None:
+    """Render FILE offline into --out DIR: pages.jsonl, .wiki files, report.html."""
+    from uploader.preview import run_preview
+
+    summary = run_preview(file, out_dir, config_path=config_path, limit=limit, volume=volume)
+    click.echo(" ".join(f"{key}={value}" for key, value in summary.items()))
+
+
+# --- publishing (uploader.upload / uploader.status) -------------------------------------
+
+
+@main.command("volume")
+@click.argument("volume")
+@config_option
+@click.option("--dry-run", is_flag=True, help="Classify against the wiki; write nothing to it.")
+@click.option("--offline", is_flag=True, help="With --dry-run: preview only, no wiki access.")
+@click.option("--max-edits", type=click.IntRange(min=0), default=None, help="Stop after K edits.")
+@click.option("--retry-failed", is_flag=True, help="Retry rows that failed or were skipped.")
+@click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
+@one_line_errors
+def volume_command(
+    volume: str,
+    config_path: Path | None,
+    dry_run: bool,
+    offline: bool,
+    max_edits: int | None,
+    retry_failed: bool,
+    no_progress: bool,
+) -> None:
+    """Publish configured VOLUME: parse, render, create the pages."""
+    from uploader.config import load_config
+    from uploader.upload import upload_volume
+
+    result = upload_volume(
+        load_config(config_path),
+        volume,
+        dry_run_only=dry_run or offline,
+        offline=offline,
+        max_edits=max_edits,
+        retry_failed=retry_failed,
+        progress=not no_progress,
+    )
+    click.echo(f"preview: {result}" if isinstance(result, Path) else result.line())
+
+
+@main.command("resume")
+@config_option
+@click.option("--max-edits", type=click.IntRange(min=0), default=None, help="Stop after K edits.")
+@click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
+@one_line_errors
+def resume_command(config_path: Path | None, max_edits: int | None, no_progress: bool) -> None:
+    """Continue the last run from the ledger."""
+    from uploader.config import load_config
+    from uploader.upload import upload_resume
+
+    config = load_config(config_path)
+    outcome = upload_resume(config, max_edits=max_edits, progress=not no_progress)
+    click.echo(outcome.line())
+
+
+@main.command("status")
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@one_line_errors
+def status_command(config_path: Path | None, as_json: bool) -> None:
+    """Per volume: counts per state, last run, rate and ETA."""
+    from uploader.config import load_config
+    from uploader.ledger import Ledger
+    from uploader.status import format_status, volume_status
+
+    config = load_config(config_path)
+    with Ledger.open(config.run.ledger) as ledger:
+        click.echo(format_status(volume_status(ledger, config.run.put_throttle), as_json))
+
+
+@main.command("created")
+@config_option
+@click.option("--volume", default=None, help="Only this volume.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "wiki"]), default="text")
+@one_line_errors
+def created_command(config_path: Path | None, volume: str | None, fmt: str) -> None:
+    """List every page the bot created, with its revision id."""
+    from uploader.config import load_config
+    from uploader.ledger import Ledger
+    from uploader.status import created_pages, format_created
+
+    config = load_config(config_path)
+    with Ledger.open(config.run.ledger) as ledger:
+        click.echo(format_created(created_pages(ledger, volume), fmt))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,252 @@
+"""Abbreviations: the configured table (config/abbreviations.toml) and the context rules.
+
+``Abbreviations.expand`` writes ordinary abbreviations out (``ж.`` → ``жылы``, ``обл-ның`` →
+``облысының``); ``қ.`` only after a name, imprint cities (``А.`` → ``Алматы``) only in works and
+literature. ``HeadwordInitials`` writes the headword's initials out (``Ж-лар`` → ``Жыраулар``).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from uploader.errors import ConfigError
+from uploader.model import Article, Kind
+
+_UPPER = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІ"
+_LOWER = "a-zа-яёәғқңөұүһі"
+_SUFFIX = rf"[{_LOWER}]+"
+_CAPITAL_WORD = re.compile(rf"[{_UPPER}][\w-]*[\s\u00a0]+$")
+_SENTENCE_START = re.compile(r"(?:^|[.!?…]\s+|[:;–—]\s+)$")
+_PERSON_INITIAL_AFTER = re.compile(rf"[\s\u00a0]*[{_UPPER}][{_LOWER}]")
+_IMPRINT_AFTER = re.compile(r"\s*(?:,\s*\d|:|[–—-]\s*[" + _UPPER + r"])")
+_IMPRINT_BEFORE = re.compile(r"(?:^|[,.;:–—-])\s*$")
+
+
+def _cap(word: str) -> str:
+    return word[:1].upper() + word[1:]
+
+
+def _is_lower_initial(abbr: str) -> bool:
+    return abbr[:1].isalpha() and abbr[:1].islower()
+
+
+@dataclass(frozen=True)
+class Abbreviations:
+    """The abbreviation table and its compiled patterns (build once per run)."""
+
+    expand_map: Mapping[str, str]
+    stems: Mapping[str, str]
+    after_name: Mapping[str, str]
+    imprint: Mapping[str, str]
+    crossref_marker: str
+    crossref_word: str
+    _plain: re.Pattern[str]
+    _stem: re.Pattern[str] | None
+    _after: re.Pattern[str] | None
+    _imprint: re.Pattern[str] | None
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Abbreviations:
+        """Build from the parsed TOML table (expand, stems, after_name, imprint, crossref)."""
+        settings = dict(data.get("settings", {}))
+        capitalised = bool(settings.get("capitalised", True))
+        expand = _with_capitals(dict(data.get("expand", {})), capitalised)
+        stems = _with_capitals(dict(data.get("stems", {})), capitalised)
+        after = dict(data.get("after_name", {}))
+        imprint = dict(data.get("imprint", {}))
+        cross = dict(data.get("crossref", {}))
+        return cls(
+            expand_map=expand,
+            stems=stems,
+            after_name=after,
+            imprint=imprint,
+            crossref_marker=str(cross.get("marker", "қ.")),
+            crossref_word=str(cross.get("word", "")),
+            _plain=_alternation(expand) or re.compile(r"(?!x)x"),
+            _stem=_stem_alternation(stems),
+            _after=_alternation(after),
+            _imprint=_alternation(imprint),
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> Abbreviations:
+        """Load the table from a TOML file; a ConfigError names the file when it is unusable."""
+        try:
+            with path.open("rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: abbreviation table not found") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        for section in ("expand", "stems", "after_name", "imprint"):
+            table = data.get(section, {})
+            if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+                raise ConfigError(f"{path}: [{section}] must map abbreviations to strings")
+        return cls.from_mapping(data)
+
+    def expand(self, text: str, before: str = "", after: str = "", imprint: bool = False) -> str:
+        """Write abbreviations in ``text`` out; ``before``/``after`` is the paragraph around it.
+
+        An abbreviation's full stop that also ends the paragraph is kept («Тараз қаласы.»).
+        ``imprint`` enables the city rule (works and literature paragraphs).
+        """
+        if not text:
+            return text
+        full = before + text
+        start = len(before)
+        pieces: list[str] = []
+        last = start
+        for begin, end, replacement in self._matches(full, start, imprint):
+            pieces.append(full[last:begin])
+            pieces.append(replacement)
+            if full[end - 1] == "." and not full[end:].strip() and not after.strip():
+                pieces.append(".")
+            last = end
+        if last == start:
+            return text
+        pieces.append(full[last:])
+        return "".join(pieces)
+
+    def expand_imprint(self, text: str, before: str = "") -> str:
+        """Write only imprint cities out (works and literature: «А., 1961» → «Алматы, 1961»)."""
+        if self._imprint is None or not text:
+            return text
+        full = before + text
+        start = len(before)
+        pieces: list[str] = []
+        last = start
+        for m in self._imprint.finditer(full, start):
+            if _IMPRINT_BEFORE.search(full, 0, m.start()) and _IMPRINT_AFTER.match(full, m.end()):
+                pieces.append(full[last : m.start()])
+                pieces.append(self.imprint[m.group(1)])
+                last = m.end()
+        if last == start:
+            return text
+        pieces.append(full[last:])
+        return "".join(pieces)
+
+    def _matches(self, full: str, start: int, imprint: bool) -> list[tuple[int, int, str]]:
+        found: list[tuple[int, int, str]] = []
+        if self._stem is not None:
+            for m in self._stem.finditer(full, start):
+                found.append((m.start(), m.end(), self.stems[m.group(1)] + m.group(2)))
+        for m in self._plain.finditer(full, start):
+            found.append((m.start(), m.end(), self.expand_map[m.group(1)]))
+        if self._after is not None:
+            for m in self._after.finditer(full, start):
+                if _CAPITAL_WORD.search(full, 0, m.start()):
+                    found.append((m.start(), m.end(), self.after_name[m.group(1)]))
+        if imprint and self._imprint is not None:
+            for m in self._imprint.finditer(full, start):
+                if _IMPRINT_BEFORE.search(full, 0, m.start()) and _IMPRINT_AFTER.match(
+                    full, m.end()
+                ):
+                    found.append((m.start(), m.end(), self.imprint[m.group(1)]))
+        found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
+        chosen: list[tuple[int, int, str]] = []
+        end = -1
+        for item in found:
+            if item[0] >= end:
+                chosen.append(item)
+                end = item[1]
+        return chosen
+
+
+def _with_capitals(table: dict[str, str], capitalised: bool) -> dict[str, str]:
+    out = {str(k): str(v) for k, v in table.items()}
+    if capitalised:
+        for abbr, full in list(out.items()):
+            if _is_lower_initial(abbr) and sum(ch.isalpha() for ch in abbr) >= 2:
+                out.setdefault(_cap(abbr), _cap(full))
+    return out
+
+
+def _alternation(table: Mapping[str, str]) -> re.Pattern[str] | None:
+    if not table:
+        return None
+    keys = sorted(table, key=len, reverse=True)
+    alts = []
+    for key in keys:
+        tail = r"(?!\w)" if key[-1].isalnum() else ""
+        alts.append(re.escape(key) + tail)
+    return re.compile(r"(?<![\w-])(" + "|".join(alts) + ")")
+
+
+def _stem_alternation(table: Mapping[str, str]) -> re.Pattern[str] | None:
+    if not table:
+        return None
+    keys = sorted(table, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(k) for k in keys) + r")(" + _SUFFIX + ")")
+
+
+@dataclass(frozen=True)
+class HeadwordInitials:
+    """The headword's initials as printed in its own article, and the full form they stand for."""
+
+    full: str  # what an initial is written out as (mid-sentence form)
+    pattern: re.Pattern[str] | None
+
+    @classmethod
+    def for_article(cls, article: Article) -> HeadwordInitials:
+        """Build the initials pattern from the headword (persons: the surname)."""
+        words = _headword_words(article)
+        if not words:
+            return cls(full="", pattern=None)
+        full = _full_form(article, words)
+        if len(words) == 1:
+            initial = re.escape(words[0][0].upper())
+            pattern = re.compile(rf"(?<![\w.-]){initial}(?:-({_SUFFIX})|\.)")
+        else:
+            parts = [re.escape(words[0][0].upper())]
+            parts += [f"[{re.escape(w[0].upper())}{re.escape(w[0].lower())}]" for w in words[1:]]
+            body = r"\.[ \u00a0]?".join(parts)
+            pattern = re.compile(rf"(?<![\w.-]){body}(?:-({_SUFFIX})|\.)")
+        return cls(full=full, pattern=pattern)
+
+    def expand(self, text: str, before: str = "") -> str:
+        """Write the headword's initials in ``text`` out, keeping case endings."""
+        if self.pattern is None or not text:
+            return text
+        full_text = before + text
+        start = len(before)
+        pieces: list[str] = []
+        last = start
+        for m in self.pattern.finditer(full_text, start):
+            if m.group(1) is None and _PERSON_INITIAL_AFTER.match(full_text, m.end()):
+                continue  # «Ж. Мәлібеков»: someone's initial, not the headword
+            form = self.full
+            if _SENTENCE_START.search(full_text, 0, m.start()):
+                form = _cap(form)
+            pieces.append(full_text[last : m.start()])
+            pieces.append(form + (m.group(1) or ""))
+            last = m.end()
+        if last == start:
+            return text
+        pieces.append(full_text[last:])
+        return "".join(pieces)
+
+
+def _headword_words(article: Article) -> list[str]:
+    head = re.sub(r"\([^)]*\)", " ", article.headword)
+    head = re.sub(r"[«»\"“”„,]", " ", head)
+    words = [w for w in head.split() if any(ch.isalpha() for ch in w)]
+    if article.kind is Kind.PERSON:
+        caps = [w for w in words if w.isupper()]
+        return caps[:1] or words[:1]
+    return words
+
+
+def _full_form(article: Article, words: list[str]) -> str:
+    if article.kind is Kind.PERSON:
+        return _cap(words[0].lower())
+    lead = re.sub(r"[«»\"“”„]", "", article.lead or article.title).strip()
+    lead = re.sub(r"\s*\([^)]*\)$", "", lead)
+    if not lead:
+        lead = " ".join(words).lower()
+    one_word_common = article.kind is Kind.OTHER and " " not in lead and "«" not in article.headword
+    return lead[:1].lower() + lead[1:] if one_word_common else lead

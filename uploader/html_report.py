@@ -1,0 +1,97 @@
+"""The preview's ``report.html``: one self-contained page an operator reads in a browser.
+
+Pages are written to a part file as they come (streaming); ``finish`` writes the head with
+the counts, every warning and quarantined article, then the pages. Everything is HTML-escaped
+(Jinja2 autoescape on).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+import jinja2
+
+from uploader.config import TEMPLATES_DIR
+from uploader.model import Page
+from uploader.report import Report
+
+
+def _environment(templates_dir: Path) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+class HtmlReport:
+    """Streams page sections into ``report.html``; call ``finish`` once at the end."""
+
+    def __init__(self, path: Path, templates_dir: Path = TEMPLATES_DIR) -> None:
+        self.path = path
+        self.env = _environment(templates_dir)
+        self.head = self.env.get_template("report.html.j2")
+        self.page_template = self.env.get_template("report_page.html.j2")
+        self.part_path = path.with_name(path.name + ".part")
+        self.part: TextIO | None = self.part_path.open("w", encoding="utf-8")
+        self.count = 0
+        self.titles: list[tuple[int, str, bool]] = []  # number, title, has warnings
+
+    def add_page(self, page: Page, source_text: str, pictures: Sequence[str] = ()) -> None:
+        """Add one page: its wikitext next to its source text, with its warnings."""
+        assert self.part is not None, "report already finished"
+        self.count += 1
+        self.titles.append((self.count, page.title, bool(page.warnings)))
+        self.part.write(
+            self.page_template.render(
+                number=self.count,
+                title=page.title,
+                source=str(page.source),
+                redirects=list(page.redirects),
+                pictures=list(pictures),
+                warnings=list(page.warnings),
+                wikitext=page.wikitext,
+                source_text=source_text,
+            )
+        )
+        self.part.write("\n")
+
+    def finish(self, source: str, summary: Mapping[str, Any], report: Report) -> Path:
+        """Write the complete report and remove the part file; returns the report's path."""
+        assert self.part is not None, "report already finished"
+        self.part.close()
+        self.part = None
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        with tmp.open("w", encoding="utf-8") as out:
+            out.write(
+                self.head.render(
+                    source=source,
+                    summary=summary,
+                    titles=self.titles,
+                    warnings=report.warnings,
+                    quarantined=[
+                        {"headword": q.headword, "source": str(q.source), "reason": q.reason}
+                        for q in report.quarantined
+                    ],
+                )
+            )
+            out.write("\n")
+            with self.part_path.open(encoding="utf-8") as part:
+                for line in part:
+                    out.write(line)
+            out.write("</body>\n</html>\n")
+        os.replace(tmp, self.path)
+        self.part_path.unlink(missing_ok=True)
+        return self.path
+
+    def abort(self) -> None:
+        """Close and remove the part file after a failure."""
+        if self.part is not None:
+            self.part.close()
+            self.part = None
+        self.part_path.unlink(missing_ok=True)

@@ -1,0 +1,219 @@
+"""The offline dry run: rendered pages → files an operator and the scorer can read.
+
+``write_preview`` streams pages into ``DIR/pages.jsonl``, one ``DIR/pages/*.wiki`` file per
+page (redirects included), the pictures into ``DIR/pages/media`` with ``DIR/pictures.tsv``
+for a later Commons upload, ``DIR/report.html`` and ``DIR/summary.json``. It touches no wiki
+and no ledger.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, TextIO
+
+from uploader.config import Config, load_config
+from uploader.html_report import HtmlReport
+from uploader.model import Page, Picture
+from uploader.render import RenderContext, render_redirect
+from uploader.report import Report
+
+_UNSAFE = re.compile(r"[^\w\-.,() ]+")
+_EXTENSIONS = {
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/gif": ".gif",
+    "image/tiff": ".tif",
+    "image/bmp": ".bmp",
+    "image/x-emf": ".emf",
+    "image/x-wmf": ".wmf",
+    "image/svg+xml": ".svg",
+}
+MAX_NAME = 120
+
+
+def safe_name(title: str) -> str:
+    """A file-system-safe, readable file stem for a page title."""
+    text = unicodedata.normalize("NFC", title)
+    text = _UNSAFE.sub("_", text).strip(" ._") or "page"
+    return text[:MAX_NAME].rstrip(" ._") or "page"
+
+
+class _Names:
+    """Hands out unique file names inside one directory."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def take(self, stem: str, suffix: str) -> str:
+        name = stem + suffix
+        counter = 2
+        while name.casefold() in self.used:
+            name = f"{stem}-{counter}{suffix}"
+            counter += 1
+        self.used.add(name.casefold())
+        return name
+
+
+def _picture_suffix(picture: Picture) -> str:
+    suffix = Path(picture.name).suffix.lower()
+    return (
+        suffix
+        if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix)
+        else _EXTENSIONS.get(picture.content_type, ".bin")
+    )
+
+
+class _PreviewWriter:
+    """The open output files of one preview."""
+
+    def __init__(self, out_dir: Path, context: RenderContext) -> None:
+        self.out_dir = out_dir
+        self.pages_dir = out_dir / "pages"
+        self.media_dir = self.pages_dir / "media"
+        self.pages_dir.mkdir(parents=True, exist_ok=True)
+        _clear_previous(self.pages_dir)
+        self.context = context
+        self.names = _Names()
+        self.media_names = _Names()
+        self.jsonl: TextIO = (out_dir / "pages.jsonl").open("w", encoding="utf-8")
+        self.tsv_file: TextIO = (out_dir / "pictures.tsv").open("w", encoding="utf-8", newline="")
+        self.tsv = csv.writer(self.tsv_file, delimiter="\t", lineterminator="\n")
+        self.tsv.writerow(["file", "page", "source", "content_type", "bytes", "caption"])
+        self.html = HtmlReport(out_dir / "report.html", context.settings.templates_dir)
+        self.counts = {"pages": 0, "redirects": 0, "pictures": 0}
+
+    def add(self, page: Page) -> None:
+        self.counts["pages"] += 1
+        self._write_page(page, page.wikitext, kind="article")
+        pictures = [self._write_picture(page, picture) for picture in page.pictures]
+        for redirect in page.redirects:
+            self.counts["redirects"] += 1
+            wikitext = render_redirect(page.title, self.context)
+            self._write_page(page, wikitext, kind="redirect", title=redirect)
+        self.html.add_page(page, getattr(page, "source_text", ""), pictures)
+
+    def _write_page(self, page: Page, wikitext: str, kind: str, title: str = "") -> None:
+        title = title or page.title
+        record: dict[str, Any] = {
+            "title": title,
+            "wikitext": wikitext,
+            "redirects": list(page.redirects) if kind == "article" else [],
+            "warnings": list(page.warnings) if kind == "article" else [],
+            "source": str(page.source),
+            "kind": kind,
+            "summary": page.summary,
+            "headword": page.headword,
+            "volume": page.volume,
+        }
+        if kind == "redirect":
+            record["redirect_to"] = page.title
+        name = self.names.take(safe_name(title), ".wiki")
+        (self.pages_dir / name).write_text(wikitext + "\n", encoding="utf-8")
+        record["file"] = f"pages/{name}"
+        self.jsonl.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def _write_picture(self, page: Page, picture: Picture) -> str:
+        self.counts["pictures"] += 1
+        self.media_dir.mkdir(exist_ok=True)
+        name = self.media_names.take(safe_name(page.title), _picture_suffix(picture))
+        (self.media_dir / name).write_bytes(picture.data)
+        caption = ""
+        if picture.caption is not None:
+            caption = _caption_text(page, picture.caption)
+        self.tsv.writerow(
+            [
+                f"pages/media/{name}",
+                page.title,
+                str(page.source),
+                picture.content_type,
+                len(picture.data),
+                caption,
+            ]
+        )
+        return name
+
+    def close(self) -> None:
+        self.jsonl.close()
+        self.tsv_file.close()
+
+
+def _clear_previous(pages_dir: Path) -> None:
+    """Remove the .wiki files and pictures an earlier preview left in ``pages_dir``."""
+    for old in pages_dir.glob("*.wiki"):
+        old.unlink()
+    media = pages_dir / "media"
+    if media.is_dir():
+        for old in media.iterdir():
+            if old.is_file():
+                old.unlink()
+
+
+def _caption_text(page: Page, number: int) -> str:
+    lines = getattr(page, "source_text", "").split("\n")
+    return lines[number] if 0 <= number < len(lines) else ""
+
+
+def write_preview(
+    pages: Iterable[Page],
+    out_dir: str | Path,
+    report: Report,
+    config: Config | None = None,
+    context: RenderContext | None = None,
+    source: str = "",
+) -> dict[str, int]:
+    """Write the dry-run preview of ``pages`` into ``out_dir`` and return the counts.
+
+    The counts (also in ``summary.json``): articles, pages, redirects, quarantined, warnings,
+    pictures. ``context`` (or ``config``) supplies the redirect template and templates folder.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if context is None:
+        context = RenderContext.from_config(config if config is not None else load_config())
+    writer = _PreviewWriter(out, context)
+    try:
+        for page in pages:
+            writer.add(page)
+    except BaseException:
+        writer.close()
+        writer.html.abort()
+        raise
+    writer.close()
+    summary = {
+        "articles": max(report.articles, writer.counts["pages"] + len(report.quarantined)),
+        "pages": writer.counts["pages"],
+        "redirects": writer.counts["redirects"],
+        "quarantined": len(report.quarantined),
+        "warnings": len(report.warnings),
+        "pictures": writer.counts["pictures"],
+    }
+    writer.html.finish(source or str(out), summary, report)
+    (out / "summary.json").write_text(
+        json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    return summary
+
+
+def run_preview(
+    path: str | Path,
+    out_dir: str | Path,
+    config_path: str | Path | None = None,
+    limit: int | None = None,
+    volume: str | None = None,
+) -> dict[str, int]:
+    """``upload preview``: parse, render and validate a volume file and write the preview."""
+    from uploader.pipeline import iter_pages, volume_key_for
+
+    config = load_config(config_path)
+    report = Report()
+    path = Path(path)
+    if volume is None:
+        volume = volume_key_for(path, config)
+    pages = iter_pages(path, config, report, volume=volume, limit=limit)
+    context = RenderContext.from_config(config, volume=volume)
+    return write_preview(pages, out_dir, report, context=context, source=str(path))

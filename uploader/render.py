@@ -1,0 +1,617 @@
+"""Rendering: an ``Article`` → a ``Page`` of kk.wikipedia wikitext, through Jinja2 templates.
+
+The layout, the sources section, redirects and the edit summary are templates in
+``templates/``; section names, categories, maintenance templates and the citation are settings
+(``[render]``, ``[citation]``). Inline text is built from segments (``uploader.inline``) and
+every value from the volume is wiki-escaped; templates get it as ready wikitext
+(``WikiMarkup``) or escape it on output.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from uploader.abbrev import Abbreviations, HeadwordInitials
+from uploader.config import CONFIG_DIR, TEMPLATES_DIR, Config
+from uploader.errors import ConfigError
+from uploader.escape import escape_text, is_linkable
+from uploader.inline import (
+    Seg,
+    emit,
+    has_text,
+    map_text,
+    plain,
+    protect_latin,
+    replace_lead,
+    segments,
+    strip_label,
+)
+from uploader.model import Article, Kind, Page, Paragraph, Picture, Role, Table
+from uploader.title_index import TitleIndex
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedPage(Page):
+    """A ``Page`` that also carries the article's plain source text (for previews)."""
+
+    source_text: str = ""
+
+
+class WikiMarkup(str):
+    """Wikitext the renderer built itself (already escaped); templates output it as is."""
+
+    __slots__ = ()
+
+
+class Fields(dict[str, Any]):
+    """A dict whose keys templates read as attributes (``citation.title``).
+
+    Jinja2 tries ``getattr`` before ``[]``; on a plain dict that first try raises and is
+    caught for every value. Here it succeeds, with the same result.
+    """
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def wiki_filter(value: Any) -> WikiMarkup:
+    """Jinja2 filter ``wiki``: escape a value from the volume (ready wikitext passes)."""
+    if isinstance(value, WikiMarkup):
+        return value
+    return WikiMarkup(escape_text("" if value is None else str(value)))
+
+
+def link_target(title: str) -> WikiMarkup:
+    """A page title as a link target (``[[...]]``): entities for ``&``, ``'`` and ``~``."""
+    return WikiMarkup(title.replace("&", "&amp;").replace("'", "&#39;").replace("~", "&#126;"))
+
+
+def make_environment(templates_dir: Path) -> jinja2.Environment:
+    """The Jinja2 environment: autoescape off, every output value wiki-escaped by ``finalize``.
+
+    Delimiters are ``<$ $>``, ``<% %>`` and ``<# #>`` so wikitext ``{{ }}`` needs no quoting.
+    """
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        finalize=wiki_filter,
+        variable_start_string="<$",
+        variable_end_string="$>",
+        block_start_string="<%",
+        block_end_string="%>",
+        comment_start_string="<#",
+        comment_end_string="#>",
+        auto_reload=False,  # compiled once per run; a run does not edit its templates
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["wiki"] = wiki_filter
+    return env
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """The ``[render]`` section."""
+
+    templates_dir: Path = TEMPLATES_DIR
+    abbreviations: Path = CONFIG_DIR / "abbreviations.toml"
+    article_template: str = "article.j2"
+    redirect_template: str = "redirect.j2"
+    summary_template: str = "summary.j2"
+    sections: Mapping[str, str] = field(default_factory=dict)
+    works_label: str = r"Шығ\.\s*:?"
+    literature_label: str = r"Әдеб\.\s*:?"
+    tracking_categories: tuple[str, ...] = ()
+    kind_categories: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    stub_template: str = ""
+    stub_threshold: int = 0
+    references: str = "<references />"
+    magic: Mapping[str, str] = field(default_factory=dict)
+    latin_protect: bool = True
+    latin_skip: str = ""
+    latin_single_words: bool = True
+    surname_pattern: str = ""
+    unknown_links: str = "red"
+    signature: str = "citation"
+    title_index: bool = True
+    title_index_cache: str = ""
+
+    @classmethod
+    def from_section(cls, raw: Mapping[str, Any]) -> RenderSettings:
+        """Read the ``[render]`` section; unknown keys are a ConfigError."""
+        known = cls.__dataclass_fields__
+        unknown = sorted(set(raw) - set(known))
+        if unknown:
+            raise ConfigError(f"config: unknown key(s) in [render]: {', '.join(unknown)}")
+        kwargs: dict[str, Any] = {}
+        for key, value in raw.items():
+            if key in ("templates_dir", "abbreviations"):
+                kwargs[key] = Path(value)
+            elif key == "tracking_categories":
+                kwargs[key] = tuple(str(v) for v in value)
+            elif key == "kind_categories":
+                kwargs[key] = {str(k): tuple(str(x) for x in v) for k, v in dict(value).items()}
+            elif key in ("sections", "magic"):
+                kwargs[key] = {str(k): str(v) for k, v in dict(value).items()}
+            else:
+                kwargs[key] = value
+        settings = cls(**kwargs)
+        if settings.unknown_links not in ("red", "text"):
+            raise ConfigError('config: [render] unknown_links must be "red" or "text"')
+        if settings.signature not in ("citation", "body"):
+            raise ConfigError('config: [render] signature must be "citation" or "body"')
+        for name in ("works", "literature", "sources", "see_also"):
+            if not settings.sections.get(name):
+                raise ConfigError(f"config: [render.sections] needs {name}")
+        for name in ("redirect", "defaultsort", "category"):
+            if not settings.magic.get(name):
+                raise ConfigError(f"config: [render.magic] needs {name}")
+        return settings
+
+
+@dataclass(frozen=True)
+class Citation:
+    """The ``[citation]`` section: the encyclopedia, and per-volume number, year and ISBN."""
+
+    template: str
+    title: str
+    editor: str = ""
+    location: str = ""
+    publisher: str = ""
+    year: str = ""
+    licence: str = ""
+    summary_prefix: str = ""
+    volume_word: str = "том"
+    volumes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_section(cls, raw: Mapping[str, Any]) -> Citation:
+        """Read the ``[citation]`` section."""
+        data = dict(raw)
+        volumes = {
+            str(k): {str(a): str(b) for a, b in dict(v).items()}
+            for k, v in dict(data.pop("volumes", {})).items()
+        }
+        known = set(cls.__dataclass_fields__) - {"volumes"}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"config: unknown key(s) in [citation]: {', '.join(unknown)}")
+        if not data.get("template") or not data.get("title"):
+            raise ConfigError("config: [citation] needs template and title")
+        return cls(**{k: str(v) for k, v in data.items()}, volumes=volumes)
+
+    def problem(self, volume: str | None) -> str | None:
+        """Why the citation for ``volume`` is incomplete (None when it is complete)."""
+        if volume is None:
+            return "volume unknown (not in [volumes]): citation lacks volume number and ISBN"
+        if str(volume) not in self.volumes:
+            return f"no [citation.volumes.{volume}] entry: citation lacks volume number and ISBN"
+        return None
+
+    def for_volume(self, volume: str | None) -> dict[str, str]:
+        """The citation values for a volume key (number, year, ISBN when configured)."""
+        per = self.volumes.get(str(volume), {}) if volume is not None else {}
+        return Fields({
+            "template": self.template,
+            "title": self.title,
+            "editor": self.editor,
+            "location": self.location,
+            "publisher": self.publisher,
+            "year": per.get("year", self.year),
+            "isbn": per.get("isbn", ""),
+            "volume": per.get("number", ""),
+            "volume_word": self.volume_word,
+            "licence": self.licence,
+            "summary_prefix": self.summary_prefix,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """Everything ``render`` needs, built once per run (templates compiled once)."""
+
+    settings: RenderSettings
+    citation: Citation
+    abbreviations: Abbreviations
+    env: jinja2.Environment
+    index: TitleIndex | None = None
+    volume: str | None = None
+    article_template: jinja2.Template | None = None
+    redirect_template: jinja2.Template | None = None
+    summary_template: jinja2.Template | None = None
+    latin_skip: re.Pattern[str] | None = None
+    works_label: re.Pattern[str] | None = None
+    literature_label: re.Pattern[str] | None = None
+    surname: re.Pattern[str] | None = None
+
+    @classmethod
+    def from_config(
+        cls, config: Config, index: TitleIndex | None = None, volume: str | None = None
+    ) -> RenderContext:
+        """Build the context from the ``[render]`` and ``[citation]`` sections."""
+        settings = RenderSettings.from_section(config.section("render"))
+        citation = Citation.from_section(config.section("citation"))
+        return cls.build(settings, citation, index=index, volume=volume)
+
+    @classmethod
+    def build(
+        cls,
+        settings: RenderSettings,
+        citation: Citation,
+        index: TitleIndex | None = None,
+        volume: str | None = None,
+    ) -> RenderContext:
+        """Build the context from settings objects."""
+        env = make_environment(settings.templates_dir)
+        try:
+            templates = [
+                env.get_template(name)
+                for name in (
+                    settings.article_template,
+                    settings.redirect_template,
+                    settings.summary_template,
+                )
+            ]
+        except jinja2.TemplateError as exc:
+            raise ConfigError(f"{settings.templates_dir}: template problem: {exc}") from None
+        try:
+            skip = re.compile(settings.latin_skip) if settings.latin_skip else None
+            works = re.compile(r"\s*" + settings.works_label + r"\s*")
+            literature = re.compile(r"\s*" + settings.literature_label + r"\s*")
+            surname = re.compile(settings.surname_pattern) if settings.surname_pattern else None
+        except re.error as exc:
+            raise ConfigError(f"config: [render] bad regular expression: {exc}") from None
+        return cls(
+            settings=settings,
+            citation=citation,
+            abbreviations=Abbreviations.load(settings.abbreviations),
+            env=env,
+            index=index,
+            volume=volume,
+            article_template=templates[0],
+            redirect_template=templates[1],
+            summary_template=templates[2],
+            latin_skip=skip,
+            works_label=works,
+            literature_label=literature,
+            surname=surname,
+        )
+
+
+@dataclass
+class _Work:
+    """Per-article state while rendering."""
+
+    article: Article
+    ctx: RenderContext
+    initials: HeadwordInitials
+    warnings: list[str] = field(default_factory=list)
+    linked: set[str] = field(default_factory=set)
+
+
+def render(article: Article, context: RenderContext) -> Page:
+    """Render one article as a wiki page (title, wikitext, redirects, summary, warnings)."""
+    work = _Work(article, context, HeadwordInitials.for_article(article))
+    work.warnings.extend(article.warnings)
+    body, works, literature = _blocks(work)
+    see_also = _see_also(work)
+    volume = article.volume if article.volume is not None else context.volume
+    citation = context.citation.for_volume(volume)
+    settings = context.settings
+    signature = article.signature
+    citation["author"] = (signature or "").rstrip(" .") if settings.signature == "citation" else ""
+    citation["chapter"] = _bare(article.lead or article.title)
+    prose = sum(len(p.text) for p in article.body)
+    stub = settings.stub_template if prose < settings.stub_threshold else ""
+    variables = {
+        "body": body,
+        "works": works,
+        "literature": literature,
+        "see_also": see_also,
+        "sections": Fields(settings.sections),
+        "references": WikiMarkup(settings.references),
+        "citation": citation,
+        "stub": stub,
+        "defaultsort": _defaultsort(article, context.surname),
+        "magic": Fields(settings.magic),
+        "categories": _categories(article, settings),
+    }
+    assert context.article_template is not None and context.summary_template is not None
+    wikitext = _tidy(context.article_template.render(variables))
+    summary = context.summary_template.render(
+        citation=citation,
+        prefix=citation["summary_prefix"],
+        title=article.title,
+        source=str(article.source),
+    )
+    return RenderedPage(
+        title=article.title,
+        wikitext=wikitext,
+        source=article.source,
+        redirects=tuple(r for r in dict.fromkeys(article.redirects) if r != article.title),
+        warnings=tuple(work.warnings),
+        summary=" ".join(summary.split()),
+        headword=article.headword,
+        pictures=article.pictures,
+        volume=volume,
+        source_text=article.text,
+    )
+
+
+def render_redirect(target: str, context: RenderContext) -> str:
+    """The wikitext of a redirect page pointing to ``target`` (``#АЙДАУ [[Target]]``)."""
+    assert context.redirect_template is not None
+    return context.redirect_template.render(
+        magic=context.settings.magic, target=link_target(target)
+    ).strip()
+
+
+_TRAILING_BLANKS = re.compile(r"[ \t]+\n")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def _tidy(text: str) -> str:
+    if " \n" in text or "\t\n" in text:
+        text = _TRAILING_BLANKS.sub("\n", text)
+    if "\n\n\n" in text:
+        text = _BLANK_LINES.sub("\n\n", text)
+    return text.strip()
+
+
+def _bare(name: str) -> str:
+    return re.sub(r"\s*\([^)]*\)$", "", name).strip()
+
+
+def _blocks(work: _Work) -> tuple[list[WikiMarkup], list[WikiMarkup], list[WikiMarkup]]:
+    article = work.article
+    body: list[WikiMarkup] = []
+    works: list[WikiMarkup] = []
+    literature: list[WikiMarkup] = []
+    tables = _by_position(article.tables)
+    pictures = _by_position(article.pictures)
+    first_body = True
+    for number, para in enumerate(article.paragraphs):
+        if para.role is Role.SIGNATURE:
+            if work.ctx.settings.signature == "body":
+                body.append(WikiMarkup(_paragraph(work, para, first=False)))
+        elif para.role is Role.WORKS:
+            works.append(WikiMarkup(_paragraph(work, para, first=False)))
+        elif para.role is Role.LITERATURE:
+            literature.append(WikiMarkup(_paragraph(work, para, first=False)))
+        else:
+            first = first_body and para.role is Role.BODY
+            line = _paragraph(work, para, first=first)
+            if first:
+                first_body = False
+            if line:
+                body.append(WikiMarkup(line))
+        for picture in pictures.get(number, ()):
+            body.append(WikiMarkup(_picture_note(picture)))
+        for table in tables.get(number, ()):
+            body.append(WikiMarkup(_table(work, table)))
+    if first_body:
+        work.warnings.append("no body paragraph: page opens with the name only")
+        body.insert(0, WikiMarkup(emit([Seg(raw=_lead_markup(article))])))
+    for rest in sorted(k for k in tables if k >= len(article.paragraphs)):
+        body.extend(WikiMarkup(_table(work, t)) for t in tables[rest])
+    return [b for b in body if b], [w for w in works if w], [x for x in literature if x]
+
+
+def _by_position(items: Sequence[Table] | Sequence[Picture]) -> dict[int, list[Any]]:
+    out: dict[int, list[Any]] = {}
+    for item in items:
+        out.setdefault(item.after_paragraph, []).append(item)
+    return out
+
+
+def _lead_markup(article: Article) -> str:
+    lead = article.lead or _bare(article.title)
+    head = article.headword.strip()
+    if head.startswith("«") and head.endswith("»") and not lead.startswith("«"):
+        lead = f"«{lead}»"
+    return f"'''{escape_text(lead)}'''"
+
+
+def _paragraph(work: _Work, para: Paragraph, first: bool) -> str:
+    ctx = work.ctx
+    segs = segments(para.spans)
+    if para.role is Role.WORKS and ctx.works_label is not None:
+        segs = strip_label(segs, ctx.works_label)
+    elif para.role is Role.LITERATURE and ctx.literature_label is not None:
+        segs = strip_label(segs, ctx.literature_label)
+    if first:
+        segs, found = replace_lead(segs, work.article.headword, _lead_markup(work.article))
+        if not found:
+            work.warnings.append("headword not found at the start of the first paragraph")
+    if para.role in (Role.BODY, Role.CAPTION):
+        segs = _link_crossrefs(work, segs)
+        abbreviations = ctx.abbreviations
+        segs = map_text(
+            segs, lambda t, b, a: abbreviations.expand(work.initials.expand(t, b), b, a)
+        )
+    elif para.role in (Role.WORKS, Role.LITERATURE):
+        abbreviations = ctx.abbreviations
+        segs = map_text(segs, lambda t, b, a: abbreviations.expand_imprint(t, b))
+    if ctx.settings.latin_protect:
+        segs = protect_latin(segs, ctx.latin_skip, ctx.settings.latin_single_words)
+    if not has_text(segs):
+        return ""
+    if para.role is Role.CAPTION:
+        for seg in segs:
+            seg.italic = seg.italic or seg.is_text
+    return emit(segs)
+
+
+def _picture_note(picture: Picture) -> str:
+    return f"<!-- {escape_text(picture.name)}: {escape_text(picture.content_type)} -->"
+
+
+def _table(work: _Work, table: Table) -> str:
+    lines = ['{| class="wikitable"']
+    abbreviations = work.ctx.abbreviations
+    for number, row in enumerate(table.rows):
+        cells = [segments(cell) for cell in row]
+        header = (
+            number == 0
+            and all(all(s.bold for s in c if s.is_text and s.text.strip()) for c in cells if c)
+            and any(cells)
+        )
+        lines.append("|-")
+        for cell in cells:
+            map_text(cell, lambda t, b, a: abbreviations.expand(t, b, a))
+            if work.ctx.settings.latin_protect:
+                cell = protect_latin(
+                    cell, work.ctx.latin_skip, work.ctx.settings.latin_single_words
+                )
+            if header:
+                for seg in cell:
+                    seg.bold = False
+            text = emit(cell)
+            lines.append(("! " if header else "| ") + text if text else ("!" if header else "|"))
+    lines.append("|}")
+    return "\n".join(lines)
+
+
+_MARKER_TAIL = r"(?:^|(?<=[\s(\[;,]))"
+_TRAILING = re.compile(r"[\s.,;:)]+$")
+
+
+def _ref_key(target: str) -> str:
+    return _TRAILING.sub("", target.strip()).casefold()
+
+
+def _link_crossrefs(work: _Work, segs: list[Seg]) -> list[Seg]:
+    """Italic targets after the cross-reference marker (and listed crossrefs) become links."""
+    marker = work.ctx.abbreviations.crossref_marker
+    marker_end = re.compile(_MARKER_TAIL + re.escape(marker) + r"\s*$")
+    out: list[Seg] = []
+    for seg in segs:
+        before = plain(out)
+        if seg.is_text and seg.italic and seg.vert.value == "" and marker_end.search(before):
+            target_text = seg.text.strip()
+            tail = _TRAILING.search(target_text)
+            trailing = tail.group(0) if tail else ""
+            target = target_text[: len(target_text) - len(trailing)]
+            if target:
+                _reword_marker(out, marker, work.ctx.abbreviations.crossref_word)
+                out.extend(_links_for(work, target, seg))
+                if trailing:
+                    out.append(Seg(text=trailing, italic=seg.italic, bold=seg.bold))
+                continue
+        out.append(seg)
+    for target in work.article.crossrefs:
+        if _ref_key(target) not in work.linked:
+            out = _link_plain(work, out, target, marker)
+    return out
+
+
+def _reword_marker(out: list[Seg], marker: str, word: str) -> None:
+    if not word:
+        return
+    for seg in reversed(out):
+        if seg.is_text and marker in seg.text:
+            head, _, tail = seg.text.rpartition(marker)
+            seg.text = head + word + tail
+            return
+
+
+def _links_for(work: _Work, target: str, seg: Seg) -> list[Seg]:
+    """Link segments for a target; a comma list of known pages links each part."""
+    index = work.ctx.index
+    work.linked.add(_ref_key(target))
+    whole = index.resolve(target) if index is not None else None
+    if (whole is None or whole.title is None) and index is not None and "," in target:
+        parts = [p.strip() for p in target.split(",")]
+        if all(p for p in parts) and any(index.resolve(p).title for p in parts):
+            out: list[Seg] = []
+            for k, part in enumerate(parts):
+                if k:
+                    out.append(Seg(text=", ", bold=seg.bold))
+                out.extend(_link_one(work, part, seg))
+            return out
+    return _link_one(work, target, seg)
+
+
+def _link_one(work: _Work, target: str, seg: Seg) -> list[Seg]:
+    if not is_linkable(target):
+        work.warnings.append(f"cross-reference «{target}» cannot be a link; kept as text")
+        return [Seg(text=target, bold=seg.bold, italic=seg.italic)]
+    index = work.ctx.index
+    title = target
+    if index is not None:
+        found = index.resolve(target)
+        if found.title is not None:
+            title = target if found.exact and found.title == target else found.title
+        elif found.ambiguous:
+            work.warnings.append(
+                f"cross-reference «{target}» is ambiguous ({', '.join(found.ambiguous)})"
+            )
+        else:
+            work.warnings.append(f"cross-reference «{target}» not found in the title index")
+            if work.ctx.settings.unknown_links == "text":
+                return [Seg(text=target, bold=seg.bold, italic=seg.italic)]
+    return [Seg(text=target, bold=seg.bold, link=title if is_linkable(title) else target)]
+
+
+def _link_plain(work: _Work, segs: list[Seg], target: str, marker: str) -> list[Seg]:
+    pattern = re.compile(_MARKER_TAIL + re.escape(marker) + r"\s+(" + re.escape(target) + ")")
+    for i, seg in enumerate(segs):
+        if not seg.is_text:
+            continue
+        m = pattern.search(seg.text)
+        if m:
+            word = work.ctx.abbreviations.crossref_word or marker
+            gap = seg.text[m.start() + len(marker) : m.start(1)]
+            head = seg.text[: m.start()] + word + gap
+            links = _links_for(work, target, seg)
+            rest = replace(seg, text=seg.text[m.end(1) :])
+            new = [replace(seg, text=head), *links]
+            if rest.text:
+                new.append(rest)
+            return [*segs[:i], *new, *segs[i + 1 :]]
+    return segs
+
+
+def _see_also(work: _Work) -> list[WikiMarkup]:
+    out = []
+    for target in work.article.crossrefs:
+        if _ref_key(target) in work.linked:
+            continue
+        segs = _links_for(work, target, Seg())
+        out.append(WikiMarkup(emit(segs)))
+    return out
+
+
+def _defaultsort(article: Article, surname: re.Pattern[str] | None) -> str:
+    """``Surname, Given`` for persons whose lead ends with a surname; else empty."""
+    if article.kind is not Kind.PERSON:
+        return ""
+    name = re.sub(r"\([^)]*\)", " ", article.lead or article.title)
+    words = name.replace("«", "").replace("»", "").split()
+    if len(words) < 2:
+        return ""
+    printed = article.headword.split()[0].casefold() if article.headword.split() else ""
+    last = words[-1]
+    if last.casefold() != printed and (surname is None or not surname.fullmatch(last)):
+        return ""  # «Абылай хан», «Әйтеке би»: no surname to sort by
+    return f"{last}, {' '.join(words[:-1])}"
+
+
+def _categories(article: Article, settings: RenderSettings) -> list[str]:
+    cats = list(settings.tracking_categories)
+    cats.extend(settings.kind_categories.get(article.kind.value, ()))
+    return list(dict.fromkeys(cats))

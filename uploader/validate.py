@@ -1,0 +1,212 @@
+"""Validation: a page must pass every check here before it can be published.
+
+The wikitext round-trips through mwparserfromhell, its markup is balanced line by line, the
+title is valid and unique in the run, and the body is not empty. ``Validator`` keeps the set of
+titles seen in the run; ``check`` returns the problems (empty when the page is fine).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+
+import mwparserfromhell
+
+from uploader.model import Page
+
+MAX_TITLE_BYTES = 255
+# Namespace prefixes (local and canonical) a page title from a volume must not start with.
+NAMESPACE_PREFIXES = (
+    "санат",
+    "category",
+    "үлгі",
+    "template",
+    "сурет",
+    "файл",
+    "file",
+    "image",
+    "қатысушы",
+    "user",
+    "уикипедия",
+    "wikipedia",
+    "project",
+    "mediawiki",
+    "модуль",
+    "module",
+    "анықтама",
+    "help",
+    "арнайы",
+    "special",
+    "медиа",
+    "media",
+    "талқылауы",
+    "talk",
+    "портал",
+    "portal",
+)
+_TITLE_FORBIDDEN = re.compile(r"[#<>\[\]{}|\x00-\x1f\x7f\ufffd]")
+_QUOTES = re.compile(r"'{2,}")
+_TAG = re.compile(r"<(/?)([a-zA-Z]+)\b[^>]*?(/?)>")
+_ALLOWED_TAGS = {"sup", "sub", "br", "ref", "references", "nowiki"}
+_VOID_TAGS = {"br", "references", "nowiki"}
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def normalise_title(title: str) -> str:
+    """MediaWiki's form of a title: NFC, ``_`` as space, spaces collapsed, first letter upper."""
+    text = " ".join(unicodedata.normalize("NFC", title).replace("_", " ").split())
+    return text[:1].upper() + text[1:]
+
+
+def title_problems(title: str) -> list[str]:
+    """What is wrong with a page title (empty list when it is valid)."""
+    problems = []
+    norm = normalise_title(title)
+    if not norm:
+        return ["empty title"]
+    bad = sorted(set(_TITLE_FORBIDDEN.findall(norm)))
+    if bad:
+        problems.append(f"title contains forbidden character(s) {' '.join(map(repr, bad))}")
+    if len(norm.encode("utf-8")) > MAX_TITLE_BYTES:
+        problems.append(f"title longer than {MAX_TITLE_BYTES} bytes in UTF-8")
+    prefix = norm.split(":", 1)[0].strip().casefold() if ":" in norm else ""
+    if prefix in NAMESPACE_PREFIXES:
+        problems.append(f"title starts with a namespace prefix ({prefix}:)")
+    if norm.startswith((".", "/", "~")) or "/./" in norm or "/../" in norm:
+        problems.append("title is a relative path")
+    if "~~~" in norm or ("&" in norm and re.search(r"&[#\w]+;", norm)):
+        problems.append("title contains a signature or an HTML entity")
+    return problems
+
+
+def markup_problems(wikitext: str) -> list[str]:
+    """Unbalanced or unexpected markup, one message per problem (empty when balanced).
+
+    The round trip parses with ``skip_style_tags`` (quotes are checked line by line here).
+    """
+    problems: list[str] = []
+    try:
+        code = mwparserfromhell.parse(wikitext, skip_style_tags=True)
+    except Exception as exc:
+        return [f"mwparserfromhell cannot parse the page: {exc}"]
+    if str(code) != wikitext:
+        problems.append("wikitext does not round-trip through mwparserfromhell")
+    text = _COMMENT.sub("", wikitext)
+    depth = 0
+    for number, line in enumerate(text.split("\n"), 1):
+        problems.extend(f"line {number}: {p}" for p in _line_problems(line))
+        stripped = line.strip()
+        if stripped.startswith("{|"):
+            depth += 1
+        elif stripped.startswith("|}"):
+            depth -= 1
+            if depth < 0:
+                problems.append(f"line {number}: table closed that was not opened")
+                depth = 0
+    if depth:
+        problems.append("table opened with {| and never closed")
+    if not has_body(text):
+        problems.append("empty body: no text outside markup")
+    return problems
+
+
+_TEMPLATE = re.compile(r"\{\{[^{}]*\}\}")
+_REF = re.compile(r"<ref[^>]*>.*?</ref>", re.S)
+_HEADING = re.compile(r"^=+.*=+\s*$", re.M)
+_NAMESPACED_LINK = re.compile(r"\[\[\s*([^\]|:]*):[^\]]*\]\]")
+_ANY_TAG = re.compile(r"<[^>]*>")
+_ENTITY = re.compile(r"&#?\w+;")
+
+
+def has_body(wikitext: str) -> bool:
+    """True when a letter remains outside templates, refs, headings, namespaced links, tags."""
+    text = _COMMENT.sub("", wikitext)
+    for _ in range(10):
+        text, count = _TEMPLATE.subn("", text)
+        if not count:
+            break
+    text = _REF.sub("", text)
+    text = _HEADING.sub("", text)
+    text = _NAMESPACED_LINK.sub(
+        lambda m: "" if m.group(1).strip().casefold() in NAMESPACE_PREFIXES else m.group(0), text
+    )
+    text = _ENTITY.sub(" ", _ANY_TAG.sub(" ", text))
+    return _LETTER.search(text) is not None
+
+
+def _line_problems(line: str) -> list[str]:
+    problems = []
+    bold = italic = False
+    for run in _QUOTES.findall(line):
+        if len(run) == 2:
+            italic = not italic
+        elif len(run) == 3:
+            bold = not bold
+        elif len(run) == 5:
+            bold, italic = not bold, not italic
+        else:
+            problems.append(f"ambiguous run of {len(run)} apostrophes")
+    if bold:
+        problems.append("unclosed ''' (bold)")
+    if italic:
+        problems.append("unclosed '' (italic)")
+    stack: list[str] = []
+    for closing, name, selfclose in _TAG.findall(line):
+        name = name.lower()
+        if name not in _ALLOWED_TAGS:
+            problems.append(f"unexpected tag <{name}>")
+            continue
+        if selfclose or name in _VOID_TAGS:
+            continue
+        if not closing:
+            stack.append(name)
+        elif stack and stack[-1] == name:
+            stack.pop()
+        else:
+            problems.append(f"</{name}> does not close an open tag")
+    if stack:
+        problems.append(f"unclosed <{stack[-1]}>")
+    if line.count("-{") != line.count("}-"):
+        problems.append("unbalanced -{ }- (script converter protection)")
+    return problems
+
+
+@dataclass
+class Validator:
+    """Checks pages of one run; remembers titles so that each is used once."""
+
+    seen: dict[str, str] = field(default_factory=dict)  # normalised title → source key
+
+    def check(self, page: Page) -> tuple[Page, list[str], list[str]]:
+        """Return the page (redirects cleaned), its problems, and warnings about redirects.
+
+        A page with problems must be quarantined; it does not claim its title.
+        """
+        problems = title_problems(page.title)
+        if not page.wikitext.strip():
+            problems.append("empty page")
+        else:
+            problems.extend(markup_problems(page.wikitext))
+        norm = normalise_title(page.title)
+        if norm in self.seen:
+            problems.append(f"title «{norm}» already used in this run by {self.seen[norm]}")
+        if problems:
+            return page, problems, []
+        self.seen[norm] = page.key
+        warnings = []
+        kept = []
+        for redirect in page.redirects:
+            rnorm = normalise_title(redirect)
+            bad = title_problems(redirect)
+            if bad:
+                warnings.append(f"redirect «{redirect}» dropped: {'; '.join(bad)}")
+            elif rnorm in self.seen:
+                warnings.append(f"redirect «{redirect}» dropped: title already used in this run")
+            else:
+                self.seen[rnorm] = page.key
+                kept.append(redirect)
+        if len(kept) != len(page.redirects):
+            page = replace(page, redirects=tuple(kept), warnings=(*page.warnings, *warnings))
+        return page, [], warnings
