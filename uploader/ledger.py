@@ -1,0 +1,500 @@
+"""The publishing ledger: one SQLite file, the single source of truth for resume and status.
+
+A row per article and per redirect, keyed by (volume, source position, redirect title), with
+the title, the exact text we send and its SHA-1, a state and timestamps; a ``runs`` table
+records every run. Every state change is its own committed transaction, so the ledger on disk
+is never behind the wiki by more than the one edit marked ``in_flight``.
+
+Durability: WAL journal with ``synchronous=FULL``. WAL makes a commit one sequential append;
+FULL adds an fsync of the WAL per commit so a committed ``in_flight`` mark survives a power
+cut as well as a crash (NORMAL only survives process crashes). The cost is a millisecond or
+two per commit against an edit that takes 170 ms or more, so we keep the stronger setting.
+
+Schema changes are numbered migrations (``MIGRATIONS``; ``PRAGMA user_version`` is the number
+applied). Never edit a released migration; append a new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from uploader.errors import ConfigError
+from uploader.model import Page, Quarantined
+
+REDIRECT_TEXT = "#АЙДАУ [[{target}]]"
+CHUNK = 200  # rows fetched per read of the actionable queue
+
+
+class State(StrEnum):
+    """Where a ledger row stands."""
+
+    PENDING = "pending"
+    IN_FLIGHT = "in_flight"
+    PUBLISHED = "published"
+    EXISTS = "exists"
+    FAILED = "failed"
+    QUARANTINED = "quarantined"
+    SKIPPED = "skipped"
+
+
+FINAL = frozenset({State.PUBLISHED, State.EXISTS, State.QUARANTINED})
+
+
+def normalize_text(text: str) -> str:
+    """The text as MediaWiki stores it: NFC, LF line ends, trailing whitespace removed."""
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n")).rstrip()
+
+
+def text_sha1(text: str) -> str:
+    """Hex SHA-1 of the stored form of ``text`` (what the API reports as rev sha1)."""
+    return hashlib.sha1(normalize_text(text).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One ledger row: an article or a redirect to publish, with what we will send."""
+
+    id: int
+    volume: str
+    pos: str
+    redirect: str  # "" for the article itself, else the redirect's own title
+    seq: int
+    title: str
+    target: str  # the article title a redirect points to ("" for articles)
+    sha1: str
+    state: State
+    revid: int | None = None
+    reason: str = ""
+    attempts: int = 0
+    text: str = ""
+    summary: str = ""
+    wiki_user: str | None = None
+    wiki_size: int | None = None
+
+    @property
+    def is_redirect(self) -> bool:
+        """True for a redirect row."""
+        return bool(self.redirect)
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One row of the runs table."""
+
+    id: int
+    volume: str
+    started: float
+    ended: float | None
+    args: dict[str, Any]
+    outcome: str
+    edits: int
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One row to be: an article or one of its redirects, with the exact text to send."""
+
+    pos: str
+    redirect: str
+    title: str
+    target: str
+    text: str
+    summary: str
+    sha1: str
+
+
+def expand(page: Page, redirect_summary: str = "") -> list[Entry]:
+    """The article row of a page followed by a row per redirect (``#АЙДАУ [[Title]]``)."""
+    text = normalize_text(page.wikitext)
+    out = [Entry(page.key, "", page.title, "", text, page.summary, text_sha1(text))]
+    for red in dict.fromkeys(page.redirects):
+        if red and red != page.title:
+            body = REDIRECT_TEXT.format(target=page.title)
+            summary = redirect_summary.format(target=page.title, title=red)
+            out.append(Entry(page.key, red, red, page.title, body, summary, text_sha1(body)))
+    return out
+
+
+# --- migrations -------------------------------------------------------------------------
+
+
+def _m1_initial(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            volume TEXT NOT NULL,
+            started REAL NOT NULL,
+            ended REAL,
+            args TEXT NOT NULL DEFAULT '{}',
+            outcome TEXT NOT NULL DEFAULT 'running',
+            edits INTEGER NOT NULL DEFAULT 0)"""
+    )
+    db.execute(
+        """CREATE TABLE items (
+            id INTEGER PRIMARY KEY,
+            volume TEXT NOT NULL,
+            pos TEXT NOT NULL,
+            redirect TEXT NOT NULL DEFAULT '',
+            seq INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            target TEXT NOT NULL DEFAULT '',
+            sha1 TEXT NOT NULL,
+            state TEXT NOT NULL,
+            revid INTEGER,
+            reason TEXT NOT NULL DEFAULT '',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            created REAL NOT NULL,
+            updated REAL NOT NULL,
+            run_id INTEGER,
+            UNIQUE (volume, pos, redirect))"""
+    )
+    db.execute(
+        """CREATE TABLE texts (
+            item_id INTEGER PRIMARY KEY REFERENCES items(id),
+            text TEXT NOT NULL,
+            summary TEXT NOT NULL DEFAULT '')"""
+    )
+
+
+def _m2_collision_facts_and_queue_index(db: sqlite3.Connection) -> None:
+    """Keep what we saw on the wiki for a collision; index the work queue."""
+    db.execute("ALTER TABLE items ADD COLUMN wiki_user TEXT")
+    db.execute("ALTER TABLE items ADD COLUMN wiki_size INTEGER")
+    db.execute("CREATE INDEX items_queue ON items (volume, state, seq)")
+    db.execute("CREATE INDEX items_title ON items (title)")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _m1_initial,
+    _m2_collision_facts_and_queue_index,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(db: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> int:
+    """Apply the numbered migrations the file lacks (up to ``upto``); return the version."""
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if version > SCHEMA_VERSION:
+        raise ConfigError(
+            f"ledger schema v{version} is newer than this program (v{SCHEMA_VERSION}); upgrade"
+        )
+    for number in range(version + 1, upto + 1):
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            MIGRATIONS[number - 1](db)
+            db.execute(f"PRAGMA user_version = {number}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+    return max(version, upto)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (creating if needed) an SQLite file in autocommit mode with WAL and FULL sync."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        db = sqlite3.connect(path, isolation_level=None, timeout=10.0)
+    except sqlite3.Error as exc:
+        raise ConfigError(f"{path}: cannot open ledger: {exc}") from None
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("PRAGMA foreign_keys=ON")
+    return db
+
+
+_ITEM_COLS = (
+    "i.id, i.volume, i.pos, i.redirect, i.seq, i.title, i.target, i.sha1, i.state, i.revid, "
+    "i.reason, i.attempts, i.wiki_user, i.wiki_size"
+)
+
+
+def _item(row: tuple[Any, ...], text: str = "", summary: str = "") -> Item:
+    return Item(
+        id=row[0],
+        volume=row[1],
+        pos=row[2],
+        redirect=row[3],
+        seq=row[4],
+        title=row[5],
+        target=row[6],
+        sha1=row[7],
+        state=State(row[8]),
+        revid=row[9],
+        reason=row[10],
+        attempts=row[11],
+        wiki_user=row[12],
+        wiki_size=row[13],
+        text=text,
+        summary=summary,
+    )
+
+
+class Ledger:
+    """The SQLite ledger; open with ``Ledger.open(path)`` and use as a context manager."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path) -> Ledger:
+        """Open the ledger at ``path``, creating it and applying migrations as needed."""
+        db = connect(path)
+        migrate(db)
+        return cls(db, path)
+
+    def close(self) -> None:
+        """Close the database."""
+        self.db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # --- filling the queue --------------------------------------------------------------
+
+    def register(self, pages: Iterable[Page], volume: str, redirect_summary: str = "") -> int:
+        """Add or refresh rows for ``pages`` (articles, each followed by its redirects).
+
+        Rows already final (published, exists, quarantined) or in flight keep their state and
+        text; others take the new title, text and order. Returns the number of rows seen.
+        """
+        now = time.time()
+        seq = 0
+        with self._tx() as db:
+            for page in pages:
+                for entry in expand(page, redirect_summary):
+                    seq += 1
+                    self._upsert(db, volume, entry, seq, now)
+        return seq
+
+    def _upsert(
+        self, db: sqlite3.Connection, volume: str, entry: Entry, seq: int, now: float
+    ) -> None:
+        pos, redirect, title, target = entry.pos, entry.redirect, entry.title, entry.target
+        text, summary, sha = entry.text, entry.summary, entry.sha1
+        found = db.execute(
+            "SELECT id, state FROM items WHERE volume=? AND pos=? AND redirect=?",
+            (volume, pos, redirect),
+        ).fetchone()
+        if found is None:
+            cur = db.execute(
+                "INSERT INTO items (volume, pos, redirect, seq, title, target, sha1, state,"
+                " created, updated) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (volume, pos, redirect, seq, title, target, sha, State.PENDING, now, now),
+            )
+            db.execute(
+                "INSERT INTO texts (item_id, text, summary) VALUES (?,?,?)",
+                (cur.lastrowid, text, summary),
+            )
+            return
+        item_id, state = found
+        if State(state) in FINAL or state == State.IN_FLIGHT:
+            db.execute("UPDATE items SET seq=? WHERE id=?", (seq, item_id))
+            return
+        new_state = State.PENDING if state == State.SKIPPED else State(state)
+        db.execute(
+            "UPDATE items SET seq=?, title=?, target=?, sha1=?, state=?, updated=? WHERE id=?",
+            (seq, title, target, sha, new_state, now, item_id),
+        )
+        db.execute("UPDATE texts SET text=?, summary=? WHERE item_id=?", (text, summary, item_id))
+
+    def record_quarantined(self, volume: str, items: Iterable[Quarantined]) -> int:
+        """Record quarantined articles (not publishable) so status can count them."""
+        now = time.time()
+        count = 0
+        with self._tx() as db:
+            for q in items:
+                pos = f"{q.source.file}:{q.source.start}"
+                db.execute(
+                    "INSERT INTO items (volume, pos, redirect, seq, title, sha1, state, reason,"
+                    " created, updated) VALUES (?,?,'',-1,?,'',?,?,?,?)"
+                    " ON CONFLICT (volume, pos, redirect) DO UPDATE SET reason=excluded.reason,"
+                    " updated=excluded.updated WHERE state NOT IN ('published','in_flight')",
+                    (volume, pos, q.headword or pos, State.QUARANTINED, q.reason, now, now),
+                )
+                count += 1
+        return count
+
+    def requeue(self, volume: str, states: Iterable[State] = (State.FAILED, State.SKIPPED)) -> int:
+        """Put failed/skipped rows of a volume back to pending (``--retry-failed``)."""
+        wanted = [str(s) for s in states]
+        marks = ",".join("?" * len(wanted))
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE items SET state='pending', updated=? WHERE volume=?"
+                f" AND state IN ({marks})",
+                (time.time(), volume, *wanted),
+            )
+        return cur.rowcount
+
+    # --- reading the queue --------------------------------------------------------------
+
+    def actionable(self, volume: str) -> Iterator[Item]:
+        """Pending and in-flight rows of a volume in source order, with their text."""
+        last = -(10**12)
+        while True:
+            rows = self.db.execute(
+                f"SELECT {_ITEM_COLS}, t.text, t.summary FROM items i JOIN texts t"
+                " ON t.item_id = i.id WHERE i.volume=? AND i.state IN ('pending','in_flight')"
+                " AND i.seq > ? ORDER BY i.seq LIMIT ?",
+                (volume, last, CHUNK),
+            ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _item(row[:14], row[14], row[15])
+            last = rows[-1][4]
+
+    def remaining(self, volume: str) -> int:
+        """How many rows of a volume still need work (pending or in flight)."""
+        row = self.db.execute(
+            "SELECT count(*) FROM items WHERE volume=? AND state IN ('pending','in_flight')",
+            (volume,),
+        ).fetchone()
+        return int(row[0])
+
+    def get(self, item_id: int) -> Item:
+        """One row by id, with its text."""
+        row = self.db.execute(
+            f"SELECT {_ITEM_COLS}, t.text, t.summary FROM items i LEFT JOIN texts t"
+            " ON t.item_id = i.id WHERE i.id=?",
+            (item_id,),
+        ).fetchone()
+        if row is None:
+            raise KeyError(item_id)
+        return _item(row[:14], row[14] or "", row[15] or "")
+
+    def items(self, volume: str | None = None, state: State | None = None) -> list[Item]:
+        """Rows (without text) filtered by volume and state, in volume and source order."""
+        where, args = [], []
+        if volume is not None:
+            where.append("i.volume=?")
+            args.append(volume)
+        if state is not None:
+            where.append("i.state=?")
+            args.append(str(state))
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        rows = self.db.execute(
+            f"SELECT {_ITEM_COLS} FROM items i {clause} ORDER BY i.volume, i.seq", args
+        ).fetchall()
+        return [_item(r) for r in rows]
+
+    def article_state(self, volume: str, pos: str) -> State | None:
+        """The state of the article row at a source position (None when unknown)."""
+        row = self.db.execute(
+            "SELECT state FROM items WHERE volume=? AND pos=? AND redirect=''", (volume, pos)
+        ).fetchone()
+        return State(row[0]) if row else None
+
+    def text_of(self, item_id: int) -> str:
+        """The text recorded for a row."""
+        row = self.db.execute("SELECT text FROM texts WHERE item_id=?", (item_id,)).fetchone()
+        return row[0] if row else ""
+
+    # --- state changes: each one its own committed transaction --------------------------
+
+    def mark(
+        self,
+        item_id: int,
+        state: State,
+        *,
+        revid: int | None = None,
+        reason: str = "",
+        run_id: int | None = None,
+        attempt: bool = False,
+        wiki_user: str | None = None,
+        wiki_size: int | None = None,
+        edit: bool = False,
+    ) -> None:
+        """Set a row's state (and revid / reason / wiki facts) and commit.
+
+        ``attempt`` counts a try; ``edit`` also counts a confirmed edit against the run.
+        """
+        with self._tx() as db:
+            db.execute(
+                "UPDATE items SET state=?, revid=coalesce(?, revid), reason=?, updated=?,"
+                " run_id=coalesce(?, run_id), attempts=attempts+?,"
+                " wiki_user=coalesce(?, wiki_user), wiki_size=coalesce(?, wiki_size)"
+                " WHERE id=?",
+                (
+                    state,
+                    revid,
+                    reason,
+                    time.time(),
+                    run_id,
+                    int(attempt),
+                    wiki_user,
+                    wiki_size,
+                    item_id,
+                ),
+            )
+            if edit and run_id is not None:
+                db.execute("UPDATE runs SET edits=edits+1 WHERE id=?", (run_id,))
+
+    # --- runs ---------------------------------------------------------------------------
+
+    def start_run(self, volume: str, args: dict[str, Any]) -> int:
+        """Record the start of a run and return its id."""
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT INTO runs (volume, started, args) VALUES (?,?,?)",
+                (volume, time.time(), json.dumps(args, ensure_ascii=False, sort_keys=True)),
+            )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def end_run(self, run_id: int, outcome: str) -> None:
+        """Record how a run ended."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE runs SET ended=?, outcome=? WHERE id=?", (time.time(), outcome, run_id)
+            )
+
+    def last_run(self, volume: str | None = None) -> Run | None:
+        """The most recent run (of a volume, when given)."""
+        sql = "SELECT id, volume, started, ended, args, outcome, edits FROM runs"
+        args: tuple[Any, ...] = ()
+        if volume is not None:
+            sql += " WHERE volume=?"
+            args = (volume,)
+        row = self.db.execute(sql + " ORDER BY id DESC LIMIT 1", args).fetchone()
+        if row is None:
+            return None
+        return Run(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6])
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Per volume, the number of rows in each state."""
+        out: dict[str, dict[str, int]] = {}
+        for volume, state, n in self.db.execute(
+            "SELECT volume, state, count(*) FROM items GROUP BY volume, state ORDER BY volume"
+        ):
+            out.setdefault(volume, {})[state] = n
+        return out
+
+    def volumes(self) -> list[str]:
+        """Volume keys present in the ledger."""
+        return [r[0] for r in self.db.execute("SELECT DISTINCT volume FROM items ORDER BY 1")]

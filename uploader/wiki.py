@@ -1,0 +1,516 @@
+"""The wiki: pywikibot Site construction and login from Config, and a thin API layer.
+
+pywikibot builds the site and logs in (BotPassword, cookies in a private folder). Writes and
+batched reads then go out as single raw API requests over pywikibot's HTTP session: one
+``action=edit`` is one request (``Page.save()`` makes about five), and the retry policy is
+ours (bounded, with backoff) instead of pywikibot's long internal waits. Every request carries
+``maxlag``, ``assert=user``, ``format=json``, ``formatversion=2``.
+
+pywikibot is imported lazily, only here, after ``PYWIKIBOT_NO_USER_CONFIG=2`` is set.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlparse
+
+from uploader.config import Config, RunConfig
+from uploader.credentials import Credentials, account_name
+from uploader.errors import WikiError
+
+log = logging.getLogger("uploader.wiki")
+
+USER_AGENT = "KazEncUploader/0.1 (kk.wikipedia encyclopedia import; pywikibot)"
+BATCH = 50  # titles per query request (the API limit for ordinary accounts)
+
+# API error codes worth waiting for and retrying (then the run stops, resumable).
+RETRYABLE = frozenset(
+    {
+        "maxlag",
+        "ratelimited",
+        "readonly",
+        "http",
+        "connection",
+        "badjson",
+        "internal_api_error_DBConnectionError",
+        "internal_api_error_DBQueryError",
+        "internal_api_error_DBQueryTimeoutError",
+        "internal_api_error_DBUnexpectedError",
+    }
+)
+# Codes that mean the whole run cannot go on (login, rights, blocks).
+RUN_LEVEL = frozenset(
+    {
+        "assertuserfailed",
+        "assertbotfailed",
+        "assertnameduserfailed",
+        "notloggedin",
+        "mustbeloggedin",
+        "badtoken",
+        "blocked",
+        "autoblocked",
+        "globalblocking-blockedtext",
+        "writeapidenied",
+        "readapidenied",
+        "permissiondenied",
+        "cantcreate",
+        "cantcreate-anon",
+        "noedit",
+        "noedit-anon",
+        "login",
+    }
+)
+
+
+class ApiError(Exception):
+    """An API answer with an error code (or an HTTP/connection failure as code http/connection)."""
+
+    def __init__(self, code: str, info: str = "", lag: float | None = None) -> None:
+        self.code = code
+        self.info = info
+        self.lag = lag
+        super().__init__(f"{code}: {info}" if info else code)
+
+    @property
+    def retryable(self) -> bool:
+        """True for transient errors (lag, rate limit, read-only, server trouble)."""
+        return self.code in RETRYABLE
+
+    @property
+    def run_level(self) -> bool:
+        """True for errors that stop the run rather than fail one article."""
+        return self.code in RUN_LEVEL
+
+
+class Transport(Protocol):
+    """Sends one API request; returns the decoded JSON or raises ApiError(http/connection)."""
+
+    requests: int
+
+    def post(self, params: Mapping[str, str]) -> dict[str, Any]: ...
+
+
+class HttpTransport:
+    """POSTs to api.php through pywikibot's HTTP session (shares its login cookies)."""
+
+    def __init__(self, session: Any, api_url: str, timeout: float = 60.0) -> None:
+        self.session = session
+        self.api_url = api_url
+        self.timeout = timeout
+        self.requests = 0
+
+    def post(self, params: Mapping[str, str]) -> dict[str, Any]:
+        """One HTTP POST; non-2xx, connection failures and bad JSON become ApiError."""
+        import requests
+
+        self.requests += 1
+        try:
+            resp = self.session.post(
+                self.api_url,
+                data=dict(params),
+                headers={"User-Agent": USER_AGENT},
+                timeout=self.timeout,
+            )
+        except requests.RequestException as exc:
+            raise ApiError("connection", type(exc).__name__) from None
+        if resp.status_code >= 500 or resp.status_code == 429:
+            lag = _float(resp.headers.get("Retry-After"))
+            raise ApiError("http", f"HTTP {resp.status_code}", lag)
+        try:
+            data = resp.json()
+        except ValueError:
+            raise ApiError("badjson", f"HTTP {resp.status_code}, not JSON") from None
+        if not isinstance(data, dict):
+            raise ApiError("badjson", "not a JSON object")
+        return data
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    """What one batched query says about a title."""
+
+    title: str
+    exists: bool
+    revid: int | None = None
+    user: str | None = None  # last editor
+    sha1: str | None = None  # of the latest revision
+    size: int | None = None
+    nobots: bool = False
+    invalid: str = ""  # why the title is invalid ("" when valid)
+    create_protection: str = ""  # protection level for creating a missing title
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One revision: who, which id, content hash."""
+
+    revid: int
+    user: str
+    sha1: str
+
+
+Sleep = Callable[[float], None]
+
+
+class WikiClient:
+    """The API operations the publisher needs, with bounded retries and backoff."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        user: str,
+        *,
+        maxlag: int = 5,
+        max_retries: int = 3,
+        retry_wait: float = 5.0,
+        sleep: Sleep = time.sleep,
+    ) -> None:
+        self.transport = transport
+        self.user = account_name(user)
+        self.maxlag = int(maxlag)
+        self.max_retries = max_retries
+        self.retry_wait = retry_wait
+        self.sleep = sleep
+        self._token: str | None = None
+
+    @property
+    def requests(self) -> int:
+        """API requests sent so far."""
+        return self.transport.requests
+
+    # --- the request loop ---------------------------------------------------------------
+
+    def call(self, params: Mapping[str, Any], *, write: bool = False) -> dict[str, Any]:
+        """Send one API call with the standard parameters; retry transient errors, then raise.
+
+        A transient error that persists past ``max_retries`` raises WikiError (run-level).
+        Any other API error raises ApiError.
+        """
+        full = {k: _param(v) for k, v in params.items()}
+        full.update(format="json", formatversion="2", maxlag=str(self.maxlag))
+        full["assert"] = "user"
+        attempt = 0
+        while True:
+            try:
+                return self._once(full, write)
+            except ApiError as err:
+                if not err.retryable:
+                    raise
+                attempt += 1
+                if attempt > self.max_retries:
+                    raise WikiError(
+                        f"wiki keeps answering {err.code} ({err.info}) after "
+                        f"{self.max_retries} retries; stopped, resume later"
+                    ) from None
+                wait = min(self.retry_wait * 2 ** (attempt - 1), 600.0)
+                if err.lag:
+                    wait = max(wait, float(err.lag))
+                log.warning(
+                    "%s (%s); retry %d/%d in %.1fs",
+                    err.code,
+                    err.info,
+                    attempt,
+                    self.max_retries,
+                    wait,
+                )
+                self.sleep(wait)
+
+    def _once(self, params: dict[str, str], write: bool) -> dict[str, Any]:
+        if write:
+            params["token"] = self.csrf_token()
+        data = self.transport.post(params)
+        error = _first_error(data)
+        if error is None:
+            return data
+        code, info, lag = error
+        if code == "badtoken" and write:
+            self._token = None
+            params["token"] = self.csrf_token()
+            data = self.transport.post(params)
+            error = _first_error(data)
+            if error is None:
+                return data
+            code, info, lag = error
+        raise ApiError(code, info, lag)
+
+    def csrf_token(self) -> str:
+        """The edit token (fetched once, refreshed after badtoken)."""
+        if self._token is None:
+            data = self.transport.post(
+                {
+                    "action": "query",
+                    "meta": "tokens",
+                    "type": "csrf",
+                    "format": "json",
+                    "formatversion": "2",
+                    "maxlag": str(self.maxlag),
+                    "assert": "user",
+                }
+            )
+            error = _first_error(data)
+            if error is not None:
+                raise ApiError(*error)
+            self._token = str(data["query"]["tokens"]["csrftoken"])
+        return self._token
+
+    # --- operations ---------------------------------------------------------------------
+
+    def page_infos(self, titles: Iterable[str]) -> dict[str, PageInfo]:
+        """Existence, latest revision (user, sha1, size), {{nobots}} and create protection
+        for each title, 50 titles a request; keyed by the titles as given."""
+        out: dict[str, PageInfo] = {}
+        wanted = []
+        for title in dict.fromkeys(titles):
+            problem = title_problem(title)
+            if problem:
+                out[title] = PageInfo(title, False, invalid=problem)
+            else:
+                wanted.append(title)
+        for start in range(0, len(wanted), BATCH):
+            out.update(self._info_batch(wanted[start : start + BATCH]))
+        return out
+
+    def _info_batch(self, titles: list[str]) -> dict[str, PageInfo]:
+        data = self.call(
+            {
+                "action": "query",
+                "titles": "|".join(titles),
+                "prop": "info|revisions|templates",
+                "inprop": "protection",
+                "rvprop": "ids|user|sha1|size",
+                "tltemplates": "Template:Nobots|Template:Bots",
+                "tllimit": "max",
+            }
+        )
+        query = data.get("query", {})
+        alias: dict[str, str] = {t: t for t in titles}
+        for key in ("normalized", "converted"):
+            for pair in query.get(key, []):
+                for orig, now in list(alias.items()):
+                    if now == pair["from"]:
+                        alias[orig] = pair["to"]
+        by_title: dict[str, PageInfo] = {}
+        for page in query.get("pages", []):
+            info = _page_info(page)
+            by_title[info.title] = info
+        for iw in query.get("interwiki", []):
+            by_title[iw["title"]] = PageInfo(iw["title"], False, invalid="interwiki title")
+        out = {}
+        for orig in titles:
+            found = by_title.get(alias[orig])
+            out[orig] = found or PageInfo(orig, False, invalid="title not understood by wiki")
+        return out
+
+    def first_revision(self, title: str) -> Revision | None:
+        """The page's first revision (who created it), or None if the page is missing."""
+        data = self.call(
+            {
+                "action": "query",
+                "titles": title,
+                "prop": "revisions",
+                "rvprop": "ids|user|sha1",
+                "rvdir": "newer",
+                "rvlimit": "1",
+            }
+        )
+        pages = data.get("query", {}).get("pages", [])
+        if not pages or pages[0].get("missing") or not pages[0].get("revisions"):
+            return None
+        rev = pages[0]["revisions"][0]
+        return Revision(int(rev["revid"]), str(rev.get("user", "")), str(rev.get("sha1", "")))
+
+    def page_text(self, title: str) -> str | None:
+        """The current wikitext of a page, or None when it does not exist."""
+        data = self.call(
+            {
+                "action": "query",
+                "titles": title,
+                "prop": "revisions",
+                "rvprop": "content",
+                "rvslots": "main",
+            }
+        )
+        pages = data.get("query", {}).get("pages", [])
+        if not pages or pages[0].get("missing") or not pages[0].get("revisions"):
+            return None
+        return str(pages[0]["revisions"][0]["slots"]["main"].get("content", ""))
+
+    def create(self, title: str, text: str, summary: str) -> int:
+        """Create a new page (createonly, bot edit); return the new revision id.
+
+        Raises ApiError (e.g. ``articleexists``, ``protectedtitle``) or WikiError.
+        """
+        data = self.call(
+            {
+                "action": "edit",
+                "title": title,
+                "text": text,
+                "summary": summary,
+                "createonly": "1",
+                "bot": "1",
+                "contentmodel": "wikitext",
+            },
+            write=True,
+        )
+        edit = data.get("edit", {})
+        if edit.get("result") != "Success":
+            code = str(edit.get("code") or edit.get("result") or "editfailed")
+            raise ApiError(code, str(edit.get("info", "")))
+        return int(edit["newrevid"])
+
+
+ILLEGAL_TITLE_CHARS = frozenset("#<>[]{}|")
+
+
+def title_problem(title: str) -> str:
+    """Why a title can never be a page (checked before asking the wiki), or ""."""
+    if not title.strip():
+        return "empty title"
+    bad = sorted(set(title) & ILLEGAL_TITLE_CHARS)
+    if bad:
+        return f"title contains {' '.join(bad)}"
+    if len(title.encode("utf-8")) > 255:
+        return "title longer than 255 bytes"
+    return ""
+
+
+def _param(value: Any) -> str:
+    if isinstance(value, bool):
+        return "1" if value else ""
+    return str(value)
+
+
+def _first_error(data: Mapping[str, Any]) -> tuple[str, str, float | None] | None:
+    if "error" in data:
+        err = data["error"]
+        return str(err.get("code", "unknown")), str(err.get("info", "")), _float(err.get("lag"))
+    if data.get("errors"):
+        err = data["errors"][0]
+        data_lag = err.get("data", {}).get("lag") if isinstance(err.get("data"), dict) else None
+        return str(err.get("code", "unknown")), str(err.get("text", "")), _float(data_lag)
+    return None
+
+
+def _page_info(page: Mapping[str, Any]) -> PageInfo:
+    title = str(page.get("title", ""))
+    if page.get("invalid"):
+        return PageInfo(title, False, invalid=str(page.get("invalidreason", "invalid title")))
+    create_level = ""
+    for prot in page.get("protection", []):
+        if prot.get("type") == "create":
+            create_level = str(prot.get("level", ""))
+    if page.get("missing"):
+        return PageInfo(title, False, create_protection=create_level)
+    revs = page.get("revisions") or [{}]
+    rev = revs[0]
+    templates = {t.get("title", "") for t in page.get("templates", [])}
+    return PageInfo(
+        title,
+        True,
+        revid=rev.get("revid"),
+        user=rev.get("user"),
+        sha1=rev.get("sha1"),
+        size=rev.get("size", page.get("length")),
+        nobots=any(t.split(":", 1)[-1] == "Nobots" for t in templates),
+    )
+
+
+# --- pywikibot site and login -----------------------------------------------------------
+
+
+def family_and_code(api_url: str, family: str = "", lang: str = "kk") -> tuple[str, str]:
+    """pywikibot (family, code) for an API URL: Wikimedia sites by name, others auto."""
+    host = urlparse(api_url).hostname or ""
+    if host.endswith(".wikipedia.org") and api_url.endswith("/w/api.php"):
+        return "wikipedia", host.split(".", 1)[0] or lang
+    netloc = urlparse(api_url).netloc
+    name = family or "uploader_" + "".join(c if c.isalnum() else "_" for c in netloc)
+    return name, name
+
+
+def setup_pywikibot(config: Config, base_dir: Path) -> Any:
+    """Configure pywikibot (private base_dir, no user-config, short retries) and return it."""
+    base_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(base_dir, 0o700)
+    os.environ["PYWIKIBOT_NO_USER_CONFIG"] = "2"
+    os.environ.setdefault("PYWIKIBOT_DIR", str(base_dir))
+    import pywikibot
+    from pywikibot import config as pwb
+
+    pwb.base_dir = str(base_dir)
+    family, code = family_and_code(config.wiki.api, config.wiki.family, config.wiki.lang)
+    if family != "wikipedia":
+        pwb.family_files[family] = config.wiki.api
+    pwb.usernames[family][code] = account_name(config.wiki.user)
+    pwb.password_file = None
+    # The runner spaces edits itself ([run] put_throttle, measured from each edit's start);
+    # pywikibot's own throttle would only add its delay on top, so it is switched off.
+    pwb.put_throttle = 0
+    pwb.minthrottle = 0
+    pwb.write_maxlag = int(config.run.maxlag)  # must be an int (a float is rejected)
+    pwb.read_maxlag = int(config.run.maxlag)
+    # Our WikiClient does bounded retries; keep pywikibot's own (used at login) short.
+    pwb.max_retries = 1
+    pwb.retry_wait = 2
+    pwb.retry_max = 5
+    return pywikibot
+
+
+def login(config: Config, credentials: Credentials, base_dir: Path) -> Any:
+    """A logged-in pywikibot Site for the configured wiki; WikiError when login fails."""
+    pywikibot = setup_pywikibot(config, base_dir)
+    from pywikibot import exceptions
+    from pywikibot.login import ClientLoginManager
+
+    family, code = family_and_code(config.wiki.api, config.wiki.family, config.wiki.lang)
+    try:
+        site = pywikibot.Site(code, family, user=credentials.account)
+        site.login(cookie_only=True)
+        if not site.logged_in():
+            manager = ClientLoginManager(
+                password=credentials.secret, site=site, user=credentials.login_name
+            )
+            manager.login_to_site()
+            manager.storecookiedata()
+            site.login(cookie_only=True)
+    except exceptions.APIError as exc:
+        raise WikiError(f"login as {credentials.login_name} failed: {exc.code}") from None
+    except (exceptions.Error, RuntimeError, OSError) as exc:
+        raise WikiError(
+            f"cannot reach or log in to {config.wiki.api}: {type(exc).__name__}"
+        ) from None
+    if not site.logged_in():
+        raise WikiError(f"login as {credentials.login_name} failed (wrong bot password?)")
+    return site
+
+
+def connect(
+    config: Config, settings: RunConfig, credentials: Credentials, *, sleep: Sleep = time.sleep
+) -> WikiClient:
+    """Log in and return a WikiClient speaking to the configured wiki."""
+    from pywikibot.comms import http
+
+    base_dir = settings.ledger.parent / "pywikibot"
+    login(config, credentials, base_dir)
+    transport = HttpTransport(http.session, config.wiki.api)
+    return WikiClient(
+        transport,
+        credentials.account,
+        maxlag=settings.maxlag,
+        max_retries=settings.max_retries,
+        retry_wait=settings.retry_wait,
+        sleep=sleep,
+    )
