@@ -146,3 +146,20 @@ def test_bad_input_legacy_doc_converts_with_libreoffice(tmp_path: Path) -> None:
         (r["title"], r["text"]) for r in volume.records()
     ]
     assert articles[1].sup == ["2"]
+
+
+def test_cli_ctrl_c_prints_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    import uploader.parse_command
+    from uploader.cli import main
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(uploader.parse_command, "run_parse", interrupted)
+    result = CliRunner().invoke(main, ["parse", str(tmp_path / "v.docx")])
+    assert result.exit_code == 130
+    assert result.stderr.strip().splitlines() == [
+        "upload: interrupted; the ledger is intact (continue with: upload resume)"
+    ]

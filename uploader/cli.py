@@ -28,6 +28,13 @@ def one_line_errors(func: F) -> F:
         except UploaderError as exc:
             click.echo(f"upload: error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            # A second Ctrl-C, or one before any edit: the ledger is consistent at every
+            # commit, so nothing is lost; an in-flight row is settled by `upload resume`.
+            click.echo(
+                "upload: interrupted; the ledger is intact (continue with: upload resume)", err=True
+            )
+            sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
 
