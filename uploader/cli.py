@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from uploader.errors import UploaderError
+from uploader.errors import RunStopped, UploaderError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -25,6 +25,9 @@ def one_line_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except RunStopped as exc:  # on purpose (limit, shutoff, signal): not an error
+            click.echo(f"upload: {exc}", err=True)
+            sys.exit(exc.exit_code)
         except UploaderError as exc:
             click.echo(f"upload: error: {exc}", err=True)
             sys.exit(exc.exit_code)

@@ -54,12 +54,13 @@ class RunConfig:
     put_throttle: float = 10.0
     maxlag: int = 5
     ledger: Path = PROJECT_ROOT / "state" / "ledger.sqlite3"
-    log_dir: Path = PROJECT_ROOT / "state" / "logs"
-    preview_dir: Path = PROJECT_ROOT / "state" / "preview"
+    # Unset (empty) paths below live beside the ledger: <ledger dir>/logs, /preview, /STOP.
+    log_dir: Path = Path()
+    preview_dir: Path = Path()
     shutoff_page: str = ""
     shutoff_every: int = 5
     shutoff_allow: str = ""  # regex the shutoff page must match for the bot to run
-    stop_file: Path = PROJECT_ROOT / "state" / "STOP"
+    stop_file: Path = Path()
     max_retries: int = 3
     retry_wait: float = 5.0
     max_edits: int = 0  # 0 = unlimited
@@ -156,6 +157,17 @@ def _typed(cls: type, section: Mapping[str, Any], name: str) -> Any:
     return cls(**kwargs)
 
 
+def _beside_ledger(run: RunConfig) -> RunConfig:
+    """Fill unset state paths (logs, preview, STOP file) with places beside the ledger."""
+    home = run.ledger.parent
+    return dataclasses.replace(
+        run,
+        log_dir=run.log_dir if run.log_dir != Path() else home / "logs",
+        preview_dir=run.preview_dir if run.preview_dir != Path() else home / "preview",
+        stop_file=run.stop_file if run.stop_file != Path() else home / "STOP",
+    )
+
+
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     """Load the default config, overlaid by ``path`` or ``$UPLOADER_CONFIG`` when given."""
     sources = [DEFAULT_CONFIG]
@@ -172,7 +184,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     return Config(
         raw=MappingProxyType(data),
         wiki=_typed(WikiConfig, wiki_raw, "wiki"),
-        run=_typed(RunConfig, dict(data.get("run", {})), "run"),
+        run=_beside_ledger(_typed(RunConfig, dict(data.get("run", {})), "run")),
         volumes=MappingProxyType(volumes),
         sources=tuple(sources),
     )

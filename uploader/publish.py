@@ -447,7 +447,7 @@ def _run_recorded(
             with stopper.signals():
                 outcome = runner.run()
     except (RunStopped, WikiError) as exc:
-        ended = f"{'stopped' if isinstance(exc, RunStopped) else 'error'}: {exc}"
+        ended = str(exc) if isinstance(exc, RunStopped) else f"error: {exc}"
         log.warning("run %d ended: %s", run_id, exc)
         raise
     except BaseException as exc:
