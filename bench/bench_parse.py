@@ -1,9 +1,10 @@
 """Benchmark: parsing (and parse + render) of a volume-sized file against a bare lxml pass.
 
-    python bench/bench_parse.py [--articles 3500] [--repeat 3]
+    python bench/bench_parse.py [--articles 3500] [--repeat 5]
 
 Builds a volume of about 3,500 articles by repeating the bundled sample volume's description,
-then times, in this same process (best of --repeat):
+then times, in this same process (best of --repeat; other work on the machine only ever makes a
+run slower, so the best of several is the fairest figure, and the load average is printed):
 
 * baseline: a bare lxml iterparse over word/document.xml (read from the zip, every element
   visited and cleared) — the floor any streaming parser pays;
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -101,6 +103,14 @@ def build_volume(path: Path, articles: int) -> int:
     return per * times
 
 
+def _load() -> str:
+    """The 1-minute load average, or "n/a" where the OS does not tell."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:
+        return "n/a"
+
+
 def best_of(repeat: int, func: Callable[[], object]) -> float:
     """The fastest of ``repeat`` timed calls, in seconds."""
     times = []
@@ -146,7 +156,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--articles", type=int, default=3500)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--json", action="store_true", help="also print the results as one JSON line")
     args = ap.parse_args()
     results: dict[str, float | int | None] = {}
@@ -159,6 +169,7 @@ def main() -> int:
         print(
             f"volume: {made} articles, {size / 1e6:.1f} MB docx, {xml_size / 1e6:.1f} MB document.xml"
         )
+        print(f"load average before timing: {_load()}")
         base = best_of(args.repeat, lambda: bare_pass(path))
         parse = best_of(args.repeat, lambda: _parse_all(path))
         results.update(articles=made, baseline_s=base, parse_s=parse, parse_ratio=parse / base)

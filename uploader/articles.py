@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from uploader.blocks import Block, RawSpan
+from uploader.blocks import Block
 from uploader.docx_package import DocxPackage
-from uploader.model import Paragraph, Picture, Role, Table
+from uploader.model import Paragraph, Picture, Role, Span, Table
 
 _WORKS = re.compile(r"^\s*(Шығ\.|Шығармалары|Шығ\s*\.)\s*:?")
 _LITERATURE = re.compile(r"^\s*(Әдеб\.|Әдебиет|Әдеб\s*\.)\s*:?")
@@ -23,6 +23,7 @@ _SIGNATURE = re.compile(
     r"(\s*,\s*([A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]\.\s?){1,3}\s?[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][\w'-]+)*\.?$"
 )
 _SEE = re.compile(r"(^|[\s(;,])[қҚ]\.\s*$")
+_INLINE_SEE = re.compile(r"^\s*қ\.\s+")  # «қ. » inside the italic group itself
 _LIST_JOIN = re.compile(r"^\s*(,|;|және|мен|пен|бен)\s*$")
 _CONTENT_TYPES = {
     "png": "image/png",
@@ -38,8 +39,7 @@ _CONTENT_TYPES = {
 }
 
 
-@dataclass(frozen=True)
-class Structure:
+class Structure(NamedTuple):
     """The parts of an article that do not depend on naming."""
 
     paragraphs: tuple[Paragraph, ...]
@@ -48,13 +48,16 @@ class Structure:
     crossrefs: tuple[str, ...]
     legacy_font: bool
     warnings: tuple[str, ...]
+    texts: tuple[str, ...]  # plain text of each paragraph (equal to ``Paragraph.text``)
 
 
-def italic_share(spans: Sequence[RawSpan]) -> float:
+def italic_share(spans: Sequence[Span]) -> float:
     """The share of letters set in italic."""
+    if not any(s.italic for s in spans):
+        return 0.0
     total = italic = 0
     for s in spans:
-        n = sum(1 for c in s.text if c.isalpha())
+        n = sum(map(str.isalpha, s.text))
         total += n
         if s.italic:
             italic += n
@@ -81,17 +84,21 @@ def _role(block: Block) -> Role:
     return Role.BODY
 
 
-def _trim(spans: Sequence[RawSpan]) -> tuple[RawSpan, ...]:
+def _trim(spans: Sequence[Span]) -> tuple[Span, ...]:
     """Drop line breaks and blank runs at both ends of a paragraph."""
-    items = list(spans)
-    while items and (items[0].text == "\n" or not items[0].text.strip()):
-        items.pop(0)
-    while items and (items[-1].text == "\n" or not items[-1].text.strip()):
-        items.pop()
-    return tuple(items)
+    start, end = 0, len(spans)
+    while start < end and _is_blank(spans[start]):
+        start += 1
+    while end > start and _is_blank(spans[end - 1]):
+        end -= 1
+    return tuple(spans[start:end])
 
 
-def crossrefs(spans: Sequence[RawSpan]) -> list[str]:
+def _is_blank(span: Span) -> bool:
+    return span.text == "\n" or not span.text.strip()
+
+
+def crossrefs(spans: Sequence[Span]) -> list[str]:
     """Targets of ``қ. X`` references: the italic text right after ``қ.``."""
     targets: list[str] = []
     i = 0
@@ -105,7 +112,7 @@ def crossrefs(spans: Sequence[RawSpan]) -> list[str]:
             j += 1
         group = "".join(s.text for s in spans[i:j])
         before = spans[i - 1].text if i > 0 else ""
-        inline_see = re.match(r"^\s*қ\.\s+", group)
+        inline_see = _INLINE_SEE.match(group)
         if (
             inline_see
             or _SEE.search(before[-12:])
@@ -131,22 +138,17 @@ def _picture(pkg: DocxPackage, rel_id: str, after: int, index: int) -> Picture |
     )
 
 
-def _text_blocks(blocks: Sequence[Block]) -> list[Block]:
-    return [b for b in blocks if not b.is_table and _trim(b.spans)]
-
-
 def structure(blocks: Sequence[Block], pkg: DocxPackage) -> Structure:
     """Paragraphs with roles, tables, pictures, cross-references and warnings of one article."""
     paragraphs: list[Paragraph] = []
+    kept: list[tuple[Block, tuple[Span, ...]]] = []  # the block and trimmed spans of each
     tables: list[Table] = []
     pictures: list[Picture] = []
     warnings: list[str] = []
     awaiting_caption: list[int] = []  # indexes into pictures
     for block in blocks:
         if block.is_table:
-            rows = tuple(
-                tuple(tuple(s.span() for s in _trim(cell)) for cell in row) for row in block.rows
-            )
+            rows = tuple(tuple(_trim(cell) for cell in row) for row in block.rows)
             tables.append(Table(len(paragraphs) - 1, rows, block.index))
             awaiting_caption = []
             continue
@@ -169,24 +171,19 @@ def structure(blocks: Sequence[Block], pkg: DocxPackage) -> Structure:
                     p.after_paragraph, p.name, p.content_type, p.data, len(paragraphs), p.index
                 )
         awaiting_caption = [] if not block.images else awaiting_caption
-        paragraphs.append(Paragraph(tuple(s.span() for s in spans), role, block.index))
-    if len(paragraphs) > 1:
-        last_block = next(b for b in reversed(blocks) if not b.is_table and _trim(b.spans))
-        if paragraphs[-1].role is Role.BODY and _is_signature(last_block):
-            last = paragraphs[-1]
-            paragraphs[-1] = Paragraph(last.spans, Role.SIGNATURE, last.index)
-    refs = [
-        ref
-        for p, b in zip(paragraphs, _text_blocks(blocks), strict=True)
-        if p.role is not Role.SIGNATURE
-        for ref in crossrefs(_trim(b.spans))
-    ]
-    legacy = any(b.legacy for b in blocks)
+        paragraphs.append(Paragraph(spans, role, block.index))
+        kept.append((block, spans))
+    signed = len(paragraphs) > 1 and paragraphs[-1].role is Role.BODY and _is_signature(kept[-1][0])
+    if signed:
+        last = paragraphs[-1]
+        paragraphs[-1] = Paragraph(last.spans, Role.SIGNATURE, last.index)
+    refs = [ref for _, spans in (kept[:-1] if signed else kept) for ref in crossrefs(spans)]
     return Structure(
         tuple(paragraphs),
         tuple(tables),
         tuple(pictures),
         tuple(dict.fromkeys(refs)),
-        legacy,
+        any([b.legacy for b in blocks]),
         tuple(warnings),
+        tuple([b.text for b, _ in kept]),
     )

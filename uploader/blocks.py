@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import suppress
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from lxml import etree
@@ -25,21 +24,21 @@ A_BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
 V_IMAGEDATA = "{urn:schemas-microsoft-com:vml}imagedata"
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 
-_TEXT_FIXES = str.maketrans(
-    {
-        "\u00ad": None,  # soft hyphen
-        "\u200b": None,  # zero-width space
-        "\ufeff": None,
-        "\u200c": None,
-        "\u200d": None,
-        "\u00a0": " ",  # no-break spaces
-        "\u202f": " ",
-        "\u2007": " ",
-        "\u2011": "-",  # non-breaking hyphen
-        "\t": " ",
-        "\r": " ",
-    }
-)
+# Word noise and its replacement. No replacement is itself noise, so the fixes can be applied
+# one after another (str.replace is many times faster than str.translate on Cyrillic text).
+_TEXT_FIXES = {
+    "\u00ad": "",  # soft hyphen
+    "\u200b": "",  # zero-width space
+    "\ufeff": "",
+    "\u200c": "",
+    "\u200d": "",
+    "\u00a0": " ",  # no-break spaces
+    "\u202f": " ",
+    "\u2007": " ",
+    "\u2011": "-",  # non-breaking hyphen
+    "\t": " ",
+    "\r": " ",
+}
 # Containers whose runs are part of the paragraph's visible text.
 _TRANSPARENT = {
     W + "hyperlink",
@@ -54,8 +53,8 @@ _TRANSPARENT = {
     W + "bdo",
 }
 _TOP_LEVEL_SKIP = {W + "tbl", W + "txbxContent", W + "tc"}
-_P, _R, _T, _BR, _RPR, _PPR, _TR, _TC = (
-    W + t for t in ("p", "r", "t", "br", "rPr", "pPr", "tr", "tc")
+_P, _TBL, _R, _T, _BR, _RPR, _PPR, _TR, _TC = (
+    W + t for t in ("p", "tbl", "r", "t", "br", "rPr", "pPr", "tr", "tc")
 )
 _PSTYLE, _JC, _RSTYLE, _VAL, _TYPE, _BODY = (
     W + t for t in ("pStyle", "jc", "rStyle", "val", "type", "body")
@@ -64,14 +63,20 @@ _B, _I, _VERT, _FONTS, _CAPS, _SPACING = (
     W + t for t in ("b", "i", "vertAlign", "rFonts", "caps", "spacing")
 )
 _ASCII, _HANSI, _CS = W + "ascii", W + "hAnsi", W + "cs"
+_RUN_PROPERTIES = {_B, _I, _VERT, _FONTS, _RSTYLE, _CAPS, _SPACING}
 _OFF = ("0", "false", "off", "none")
-_TELLTALE = re.compile(f"[{''.join(sorted(TELLTALE))}]")
+_SLOW = re.compile(f"[\n{''.join(sorted(TELLTALE))}]")  # line breaks, legacy glyphs
+_SPECIAL = re.compile(f"[\n{''.join(sorted(TELLTALE))}{''.join(_TEXT_FIXES)}]")  # or Word noise
 _RUN_CHARS = {W + "tab": " ", W + "ptab": " ", W + "cr": "\n", W + "noBreakHyphen": "-"}
 _ALIGN = {"start": "left", "end": "right", "justify": "both", "distribute": "both"}
 
 
+_Key = tuple[bool, bool, Vert, bool]  # bold, italic, vertical alignment, letter-spaced
+
+
 class RawSpan(NamedTuple):
-    """A run as read: text plus formatting, and whether it is letter-spaced or legacy."""
+    """A run as read (where lines break or legacy text is decoded): text, formatting, and
+    whether it is letter-spaced or was typed in a legacy font."""
 
     text: str
     bold: bool = False
@@ -80,31 +85,29 @@ class RawSpan(NamedTuple):
     spaced: bool = False
     legacy: bool = False
 
-    def span(self) -> Span:
-        """The model span for this run."""
-        return Span(self.text, self.bold, self.italic, self.vert)
 
-
-@dataclass(frozen=True, slots=True)
-class Block:
+class Block(NamedTuple):
     """One body element: a paragraph (``rows`` empty) or a table (``rows`` set)."""
 
-    index: int
-    spans: tuple[RawSpan, ...] = ()
+    index: int  # type: ignore[assignment]  # position in the body; shadows tuple.index
+    spans: tuple[Span, ...] = ()
     align: str = ""
     style: str = ""
     images: tuple[str, ...] = ()  # relationship ids of inline pictures
     page_break: bool = False
-    rows: tuple[tuple[tuple[RawSpan, ...], ...], ...] = ()
+    rows: tuple[tuple[tuple[Span, ...], ...], ...] = ()
     is_table: bool = False
     text: str = ""  # visible text, line breaks as spaces, whitespace collapsed
+    legacy: bool = False  # some run was typed in a legacy font
+    spaced: tuple[bool, ...] = ()  # for each span: is it letter-spaced (s p a c e d)?
 
-    @property
-    def legacy(self) -> bool:
-        """True when any run was typed in a legacy font."""
-        return any(s.legacy for s in self.spans) or any(
-            s.legacy for row in self.rows for cell in row for s in cell
-        )
+
+class _Runs(NamedTuple):
+    """What a paragraph's runs yield as they are read: texts, their styles, picture ids."""
+
+    texts: list[str]
+    styles: list[RunStyle]
+    images: list[str]
 
 
 class _Reader:
@@ -115,12 +118,35 @@ class _Reader:
         self.font_codepage: dict[str, Codepage] = {}
         self._default_style = pkg.para_styles.get(pkg.default_para or "", ParaStyle())
         self._base: dict[str, RunStyle] = {}
+        self._formats: dict[RunStyle, _Key | None] = {}
 
     def paragraph(self, p: etree._Element, index: int) -> Block:
         """Read one <w:p> into a Block."""
+        style, align = self._properties(p)
+        base = self._base.get(style.name)
+        if base is None:
+            base = self._base[style.name] = merge(self.pkg.default_run, style.run)
+        runs = _Runs([], [], [])
+        page_break = self._collect(p, base, runs)
+        spans, spaced, text, legacy = self._finish(runs.texts, runs.styles)
+        align = _ALIGN.get(align, align)
+        return Block(
+            index,
+            spans,
+            align,
+            style.name,
+            tuple(runs.images),
+            page_break,
+            text=text,
+            legacy=legacy,
+            spaced=spaced,
+        )
+
+    def _properties(self, p: etree._Element) -> tuple[ParaStyle, str]:
+        """The paragraph's style and its alignment (set directly or by the style)."""
         style = self._default_style
         align = ""
-        ppr = p.find(_PPR)
+        ppr = _first_child(p, _PPR)
         if ppr is not None:
             for child in ppr:
                 tag = child.tag
@@ -128,56 +154,50 @@ class _Reader:
                     style = self.pkg.para_styles.get(child.get(_VAL) or "", style)
                 elif tag == _JC:
                     align = child.get(_VAL) or ""
-        align = align or style.align or ""
-        base = self._base.get(style.name)
-        if base is None:
-            base = self._base[style.name] = merge(self.pkg.default_run, style.run)
-        runs: list[tuple[str, RunStyle]] = []
-        images: list[str] = []
-        page_break = self._collect(p, base, runs, images)
-        spans = self._finish(runs)
-        text = " ".join("".join(" " if s.text == "\n" else s.text for s in spans).split())
-        return Block(
-            index, spans, _ALIGN.get(align, align), style.name, tuple(images), page_break, text=text
-        )
+        return style, align or style.align or ""
 
     def table(self, tbl: etree._Element, index: int) -> Block:
         """Read one <w:tbl> into a Block of rows of cells."""
         rows = []
+        legacy = False
         for tr in tbl.iter(_TR):
             cells = []
             for tc in tr.iterchildren(_TC):
-                cell: list[RawSpan] = []
+                cell: list[Span] = []
                 for p in tc.iter(_P):
                     block = self.paragraph(p, index)
                     if cell and block.spans:
-                        cell.append(RawSpan("\n"))
+                        cell.append(Span("\n"))
                     cell.extend(block.spans)
+                    legacy = legacy or block.legacy
                 cells.append(tuple(cell))
             rows.append(tuple(cells))
-        return Block(index, rows=tuple(rows), is_table=True)
+        return Block(index, rows=tuple(rows), is_table=True, legacy=legacy)
 
     def _collect(
         self,
         parent: etree._Element,
         base: RunStyle,
-        out: list[tuple[str, RunStyle]],
-        images: list[str],
+        runs: _Runs,
     ) -> bool:
         page_break = False
         for child in parent:
             tag = child.tag
             if tag == _R:
-                page_break |= self._run(child, base, out, images)
+                page_break |= self._run(child, base, runs)
             elif tag in _TRANSPARENT:
-                page_break |= self._collect(child, base, out, images)
+                page_break |= self._collect(child, base, runs)
         return page_break
 
     def _style(self, rpr: etree._Element, base: RunStyle) -> RunStyle:
         """Effective run formatting: ``base`` (paragraph style), character style, direct."""
         bold, italic, font, vert, caps, spacing = base
+        changed = False
         for child in rpr:
             tag = child.tag
+            if tag not in _RUN_PROPERTIES:
+                continue
+            changed = True
             if tag == _B:
                 bold = child.get(_VAL) not in _OFF
             elif tag == _I:
@@ -197,14 +217,13 @@ class _Reader:
             elif tag == _SPACING:
                 with suppress(ValueError):
                     spacing = int(child.get(_VAL) or 0)
-        return RunStyle(bold, italic, font, vert, caps, spacing)
+        return RunStyle(bold, italic, font, vert, caps, spacing) if changed else base
 
     def _run(
         self,
         r: etree._Element,
         base: RunStyle,
-        out: list[tuple[str, RunStyle]],
-        images: list[str],
+        runs: _Runs,
     ) -> bool:
         style = base
         page_break = False
@@ -223,45 +242,52 @@ class _Reader:
                 else:
                     parts.append("\n")
             elif tag in _IMAGE_HOLDERS:
-                images.extend(_image_ids(child))
+                runs.images.extend(_image_ids(child))
         if parts:
             text = "".join(parts)
             if style.caps:
                 text = text.upper()
-            out.append((text, style))
+            runs.texts.append(text)
+            runs.styles.append(style)
         return page_break
 
-    def _finish(self, runs: list[tuple[str, RunStyle]]) -> tuple[RawSpan, ...]:
-        if not runs:
-            return ()
-        joined = "".join([t for t, _ in runs])
-        if (
-            "\n" in joined
-            or _TELLTALE.search(joined)
-            or any(is_legacy_font(st.font) for _, st in runs)
-        ):
-            return self._finish_slow(runs)
-        noisy = _NOISE.search(joined) is not None
-        spans: list[RawSpan] = []
-        last: tuple[bool, bool, Vert, bool] | None = None
-        for text, st in runs:
-            if noisy:
-                text = text.translate(_TEXT_FIXES)
-                if not text:
-                    continue
-            key = (
-                bool(st.bold),
-                bool(st.italic),
-                _VERTS.get(st.vert or "", Vert.BASELINE),
-                (st.spacing or 0) >= 20,
-            )
-            if key == last:
-                prev = spans[-1]
-                spans[-1] = RawSpan(prev.text + text, *key)
-            else:
-                spans.append(RawSpan(text, *key))
-                last = key
-        return tuple(spans)
+    def _finish(
+        self, texts: list[str], styles: list[RunStyle]
+    ) -> tuple[tuple[Span, ...], tuple[bool, ...], str, bool]:
+        """Spans of the paragraph's runs (noise removed, legacy text decoded), whether each is
+        letter-spaced, the plain text, and whether any run was in a legacy font."""
+        if not texts:
+            return (), (), "", False
+        keys = list(map(self._format, styles))
+        joined = "".join(texts)
+        noisy = False
+        if None in keys or _SPECIAL.search(joined):
+            if None in keys or _SLOW.search(joined):  # legacy text or line breaks
+                raw = self._finish_slow(list(zip(texts, styles, strict=True)))
+                spans = tuple([Span(s.text, s.bold, s.italic, s.vert) for s in raw])
+                spaced = tuple([s.spaced for s in raw])
+                return spans, spaced, _plain(spans), any(s.legacy for s in raw)
+            noisy = True
+            texts = [_fix(t) for t in texts]
+            joined = "".join(texts)
+        spans, spaced = _merge_fast(texts, keys, drop_empty=noisy)
+        return spans, spaced, " ".join(joined.split()), False
+
+    def _format(self, st: RunStyle) -> _Key | None:
+        """A run style's span formatting (cached); None when its font is a legacy one."""
+        try:
+            return self._formats[st]
+        except KeyError:
+            key = None
+            if not is_legacy_font(st.font):
+                key = (
+                    bool(st.bold),
+                    bool(st.italic),
+                    _VERTS.get(st.vert or "", Vert.BASELINE),
+                    (st.spacing or 0) >= 20,
+                )
+            self._formats[st] = key
+            return key
 
     def _finish_slow(self, runs: list[tuple[str, RunStyle]]) -> tuple[RawSpan, ...]:
         legacy_flags = [is_legacy_font(st.font) or looks_legacy(text) for text, st in runs]
@@ -275,7 +301,7 @@ class _Reader:
         for (text, st), legacy in zip(runs, legacy_flags, strict=True):
             if legacy:
                 text = decode(text, self._codepage(st.font, codepage))
-            text = text.translate(_TEXT_FIXES)
+            text = _fix(text)
             # Line breaks are their own spans so that renderers can place <br />.
             for i, piece in enumerate(text.split("\n")):
                 if i:
@@ -296,12 +322,49 @@ _MC_ALT = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Alternat
 _IMAGE_HOLDERS = {W + "drawing", W + "pict", W + "object", _MC_ALT}
 
 
-_NOISE = re.compile("[\u00ad\u200b\ufeff\u200c\u200d\u00a0\u202f\u2007\u2011\t\r]")
-
-
 def _fix(text: str) -> str:
     """Remove Word noise characters (soft hyphens, no-break spaces, zero-widths, tabs)."""
-    return text.translate(_TEXT_FIXES) if _NOISE.search(text) else text
+    for char, fixed in _TEXT_FIXES.items():
+        if char in text:
+            text = text.replace(char, fixed)
+    return text
+
+
+def _first_child(el: etree._Element, tag: str) -> etree._Element | None:
+    """The first child with ``tag``; cheap when it is the first child, as a pPr should be."""
+    first = el[0] if len(el) else None
+    if first is None or first.tag == tag:
+        return first
+    return next(el.iterchildren(tag), None)
+
+
+def _merge_fast(
+    texts: list[str], keys: list[_Key | None], drop_empty: bool
+) -> tuple[tuple[Span, ...], tuple[bool, ...]]:
+    """Spans of runs (no line breaks, no legacy text), adjacent equal formatting merged, and
+    whether each is letter-spaced."""
+    spans: list[Span] = []
+    spaced: list[bool] = []
+    last = None
+    for i, text in enumerate(texts):
+        if drop_empty and not text:
+            continue
+        key = keys[i]
+        assert key is not None  # legacy runs take the slow path
+        if key == last:
+            prev = spans[-1]
+            spans[-1] = Span(prev.text + text, prev.bold, prev.italic, prev.vert)
+        else:
+            bold, italic, vert, letter_spaced = key
+            spans.append(Span(text, bold, italic, vert))
+            spaced.append(letter_spaced)
+            last = key
+    return tuple(spans), tuple(spaced)
+
+
+def _plain(spans: tuple[Span, ...]) -> str:
+    """Visible text of spans: line breaks as spaces, whitespace collapsed."""
+    return " ".join("".join(" " if s.text == "\n" else s.text for s in spans).split())
 
 
 def _image_ids(el: etree._Element) -> list[str]:
@@ -342,13 +405,11 @@ def _merge_adjacent(spans: list[RawSpan]) -> tuple[RawSpan, ...]:
     return tuple(merged)
 
 
-def _is_top_level(el: etree._Element) -> bool:
-    parent = el.getparent()
-    if parent is not None and parent.tag == _BODY:
-        return True
+def _is_top_level(parent: etree._Element | None) -> bool:
+    """Whether an element under ``parent`` is a body element (not in a table or text box)."""
     while parent is not None:
         tag = parent.tag
-        if tag == W + "body":
+        if tag == _BODY:
             return True
         if tag in _TOP_LEVEL_SKIP:
             return False
@@ -365,18 +426,18 @@ def iter_blocks(pkg: DocxPackage) -> Iterator[Block]:
             for _, el in etree.iterparse(
                 stream,
                 events=("end",),
-                tag=(W + "p", W + "tbl"),
+                tag=(_P, _TBL),
                 huge_tree=True,
                 remove_comments=True,
             ):
-                if not _is_top_level(el):
+                parent = el.getparent()
+                if not _is_top_level(parent):
                     continue
-                if el.tag == W + "tbl":
+                if el.tag == _TBL:
                     yield reader.table(el, index)
                 else:
                     yield reader.paragraph(el, index)
                 index += 1
-                parent = el.getparent()
                 el.clear(keep_tail=False)
                 if parent is not None:
                     while el.getprevious() is not None:

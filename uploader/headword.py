@@ -9,7 +9,7 @@ captions and dividers, right-aligned signatures and running heads do not start a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from uploader.blocks import Block
 
@@ -23,11 +23,13 @@ _SPACED_LETTERS = re.compile(r"^\W*(\w\s){2,}\w")
 _RUNNING_HEAD = re.compile(
     r"^[«\"]?[^\W\d_a-zа-яәғқңөұүһі]+[»\"]?\s*[–—-]\s*[«\"]?[^\W\d_a-zа-яәғқңөұүһі]+[»\"]?$"
 )
+_PARENS = re.compile(r"([()])")
+_FORMULA = re.compile(r",[^,;.()–—]{1,40}?(?=\s*\(|\s[–—‒-]\s)")  # ", formula" before ( or the dash
+_WORD = re.compile(r"\S+")
 _LOOKAHEAD = 400  # characters of the definition examined; keeps huge paragraphs linear
 
 
-@dataclass(frozen=True, slots=True)
-class HeadwordMatch:
+class HeadwordMatch(NamedTuple):
     """The headword as printed, plus person name words that followed it unbolded."""
 
     headword: str
@@ -35,14 +37,14 @@ class HeadwordMatch:
 
 
 def _is_caps_word(word: str) -> bool:
-    letters = [c for c in word if c.isalpha()]
-    return len(letters) >= 2 and all(c.isupper() for c in letters)
+    letters = list(filter(str.isalpha, word))
+    return len(letters) >= 2 and all(map(str.isupper, letters))
 
 
 def _words_outside_parens(text: str) -> list[str]:
     depth = 0
     out: list[str] = []
-    for chunk in re.split(r"([()])", text):
+    for chunk in _PARENS.split(text):
         if chunk == "(":
             depth += 1
         elif chunk == ")":
@@ -54,16 +56,18 @@ def _words_outside_parens(text: str) -> list[str]:
 
 def is_running_head(block: Block) -> bool:
     """A typed-in running head such as ``АБАЙ – АБАҚ`` (two capitalised words, nothing else)."""
-    text = block.text
-    if "header" in block.style.lower() or "колонтитул" in block.style.lower():
+    style = block.style.lower()
+    if "header" in style or "колонтитул" in style:
         return True
-    return len(text) < 80 and bool(_RUNNING_HEAD.match(text))
+    return len(block.text) < 80 and bool(_RUNNING_HEAD.match(block.text))
 
 
 def is_letter_divider(block: Block) -> bool:
     """A centred one-letter divider such as ``Ә``."""
+    if block.align != "center":
+        return False
     text = block.text.strip(" .")
-    return block.align == "center" and 0 < len(text) <= 2 and text.isalpha() and text.isupper()
+    return 0 < len(text) <= 2 and text.isalpha() and text.isupper()
 
 
 def _bold_prefix(block: Block) -> tuple[str, str] | None:
@@ -72,7 +76,7 @@ def _bold_prefix(block: Block) -> tuple[str, str] | None:
     i = 0
     while i < len(spans) and not spans[i].text.strip():
         i += 1
-    if i == len(spans) or not spans[i].bold or spans[i].spaced:
+    if i == len(spans) or not spans[i].bold or block.spaced[i]:
         return None
     bold: list[str] = []
     while i < len(spans):
@@ -94,14 +98,15 @@ def _bold_prefix(block: Block) -> tuple[str, str] | None:
 
 
 def _skip_parens(text: str) -> str | None:
+    """The text after the parenthesis that opens it (nesting counted), or None if unclosed."""
     depth = 0
-    for pos, ch in enumerate(text):
-        if ch == "(":
+    for paren in _PARENS.finditer(text):
+        if paren.group() == "(":
             depth += 1
-        elif ch == ")":
+        else:
             depth -= 1
             if depth == 0:
-                return text[pos + 1 :]
+                return text[paren.end() :]
     return None
 
 
@@ -122,12 +127,12 @@ def _reaches_dash(tail: str, allow_names: bool) -> tuple[bool, tuple[str, ...]]:
             text = inner
             continue
         if text[0] == ",":
-            match = re.match(r",[^,;.()–—]{1,40}?(?=\s*\(|\s[–—‒-]\s)", text)
+            match = _FORMULA.match(text)
             if not match:
                 return False, ()
             text = text[match.end() :]
             continue
-        word = re.match(r"\S+", text)
+        word = _WORD.match(text)
         if allow_names and word and word.group()[0].isupper() and not _is_caps_word(word.group()):
             names.append(word.group().strip(","))
             text = text[word.end() :]
@@ -164,10 +169,11 @@ def match_headword(block: Block) -> HeadwordMatch | None:
         return None
     if is_running_head(block):
         return None
-    # Given names may follow an all-caps surname without bold (typists differ); accept them
-    # only when a date parenthesis follows, as in persons' entries.
-    allow_names = len(words) == 1 and bool(_DATE_HINT.search(tail[:200]))
-    ok, names = _reaches_dash(tail, allow_names)
+    ok, names = _reaches_dash(tail, allow_names=False)
+    if not ok and len(words) == 1 and _DATE_HINT.search(tail[:200]):
+        # Given names may follow an all-caps surname without bold (typists differ); accept
+        # them only when a date parenthesis follows, as in persons' entries.
+        ok, names = _reaches_dash(tail, allow_names=True)
     if not ok:
         return None
     if single_letter:

@@ -7,22 +7,20 @@ paragraphs are dropped; everything between two headwords belongs to the first.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from uploader.blocks import Block
 from uploader.headword import HeadwordMatch, is_letter_divider, is_running_head, match_headword
 
 
-@dataclass(frozen=True, slots=True)
-class Draft:
+class Draft(NamedTuple):
     """An article's blocks, from its headword paragraph to the block before the next one."""
 
     match: HeadwordMatch
     blocks: tuple[Block, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Skipped:
+class Skipped(NamedTuple):
     """Blocks outside any article (front matter, dividers), reported for the record."""
 
     block: Block

@@ -15,11 +15,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
+from typing import NamedTuple
 
 from uploader.config import CONFIG_DIR
 from uploader.model import Kind
 
-_FORBIDDEN = str.maketrans({c: None for c in "#<>[]{}|"})
+_FORBIDDEN = re.compile(r"[#<>\[\]{}|]")  # characters MediaWiki titles cannot hold
 _QUOTES = '«»"“”„'
 _SUFFIX = re.compile(
     r"^(ы|і|сы|сі)?"
@@ -33,6 +34,12 @@ _SUFFIX = re.compile(
 _PERSON_PAREN = re.compile(
     r"^\s*[–—-]?\s*\([^()]*(\d{1,2}\.\d{1,2}\.\d{3,4}|\d{3,4},\s*[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]|\d{3,4}\s*ж\.\s*т\.)"
 )
+_PAREN = re.compile(r"\([^()]*\)")
+_NISBA = re.compile(r"^(ӘЛ|АЛ|ӘБУ|ИБН|ЭЛЬ|АЛЬ)-")
+_CLAUSE_END = re.compile(r"[,.;:]\s")
+_CLAUSE_PUNCT = re.compile(r"[,.;:(]")
+_FIRST_WORD_END = re.compile(r"[,.;\s]")
+_SENSE_NUMBER = re.compile(r"^\s*\d+\)\s*")  # «1) » before the first of several senses
 _DATE_PAREN = re.compile(
     r"^\s*\(([^()]*\d{1,2}\.\d{1,2}\.\d{3,4}|[^()]*ж\.\s*[тө]\.|[^()]*\d{3,4}\s*[–—-])"
 )
@@ -66,8 +73,11 @@ _UPPER = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІ"
 _LOWER = "a-zа-яёәғқңөұүһі"
 # A capitalised word whose preceding non-space character does not end a sentence, open a
 # quotation or a parenthesis, or start a paragraph: its capital letter means something.
-_MID_CAPITAL = re.compile(rf"(?<=[^\s.!?…:«\"(–—;])[ \t]+([{_UPPER}][\w-]*)")
-_LOWER_WORD = re.compile(rf"(?<![\w-])([{_LOWER}][\w-]*)")
+# Both patterns open with a character class and look behind only after it, which lets the
+# regex engine skip ahead quickly (for the first, twice as fast as a leading lookbehind).
+_MID_CAPITAL = re.compile(rf"[ \t](?<=[^\s.!?…:«\"(–—;][ \t])[ \t]*([{_UPPER}][\w-]*)")
+# A word that starts with a lower-case letter (not inside a longer word).
+_LOWER_WORD = re.compile(rf"([{_LOWER}](?<![\w-].)[\w-]*)")
 
 
 @dataclass
@@ -93,9 +103,12 @@ class Lexicon:
         return self.capital.get(word, 0) > 0 and word.isupper() and len(word) > 1
 
     def _refresh(self) -> None:
+        """Index the words counted since the last refresh (the newest keys of the counters)."""
         seen_cap, seen_low = self._indexed
         for counter, seen in ((self.capital, seen_cap), (self.lower, seen_low)):
-            for key in islice(counter, seen, None):
+            # Keys are never removed, so the new ones are the last ``len - seen`` inserted;
+            # reading them from the end keeps a refresh proportional to what is new.
+            for key in islice(reversed(counter), len(counter) - seen):
                 low = key.lower()
                 self._index.setdefault(low[:3], set()).add(low)
         self._indexed = (len(self.capital), len(self.lower))
@@ -136,6 +149,8 @@ def _evidence(word: str, lexicons: Iterable[Lexicon]) -> tuple[int, int]:
 
 def capitalise(word: str) -> str:
     """First letter of each hyphen part upper, the rest lower: ``ӘЛ-ФАРАБИ`` → ``Әл-Фараби``."""
+    if "-" not in word:
+        return word[:1].upper() + word[1:].lower()
     return "-".join(p[:1].upper() + p[1:].lower() for p in word.split("-"))
 
 
@@ -150,8 +165,7 @@ def _sentence_word(word: str, lex: tuple[Lexicon, ...], rules: NamingRules) -> s
     return capitalise(word) if cap > low else word.lower()
 
 
-@dataclass(frozen=True)
-class Naming:
+class Naming(NamedTuple):
     """What a headword becomes on the wiki."""
 
     title: str
@@ -162,14 +176,16 @@ class Naming:
 
 
 def _is_surname(word: str, rules: NamingRules) -> bool:
-    low = word.lower()
-    return any(low.endswith(e) and len(low) > len(e) + 1 for e in rules.surname_endings)
+    low = word.lower()  # an ending leaves at least two letters of stem
+    return len(low) > 1 and low[2:].endswith(rules.surname_endings)
 
 
 def _split_headword(headword: str) -> tuple[list[str], str]:
     """Words outside parentheses, and the parenthesised part (a nickname or etymology)."""
-    paren = " ".join(re.findall(r"\([^()]*\)", headword))
-    words = re.sub(r"\([^()]*\)", " ", headword).split()
+    if "(" not in headword:
+        return headword.split(), ""
+    paren = " ".join(_PAREN.findall(headword))
+    words = _PAREN.sub(" ", headword).split()
     return words, paren
 
 
@@ -193,7 +209,7 @@ def _person(words: list[str], paren: str, rules: NamingRules) -> Naming | None:
     if not all(w[0].isupper() for w in rest):
         return None
     encyclopedia = " ".join([head, *rest])
-    if re.match(r"^(ӘЛ|АЛ|ӘБУ|ИБН|ЭЛЬ|АЛЬ)-", caps[0]):
+    if _NISBA.match(caps[0]):
         # An Arabic-style name (nisba) is known by itself: «ӘЛ-ФАРАБИ Әбу Насыр» → Әл-Фараби.
         full = " ".join([*rest, head[:1].lower() + head[1:]])
         return Naming(head, full, Kind.PERSON, (encyclopedia,), (full, encyclopedia))
@@ -213,10 +229,10 @@ def _person(words: list[str], paren: str, rules: NamingRules) -> Naming | None:
 
 def place_qualifier(definition: str, rules: NamingRules) -> str | None:
     """The place noun that heads the definition (``өзен``, ``қала``), if any."""
-    clauses = re.split(r"[,.;:]\s", definition[:300])
+    clauses = _CLAUSE_END.split(definition[:300], maxsplit=3)
     for clause in clauses[:3]:
-        words = clause.split()
-        for word in reversed(words[-2:]):
+        last_two = clause.rsplit(maxsplit=2)[-2:]
+        for word in reversed(last_two):
             key = word.lower().strip("()«».,;:")
             if key in rules.place_nouns:
                 return rules.place_nouns[key]
@@ -225,7 +241,7 @@ def place_qualifier(definition: str, rules: NamingRules) -> str | None:
 
 def generic_qualifier(definition: str, lex: Lexicon | None = None) -> str | None:
     """A short qualifier for other articles: the head noun of the definition's first clause."""
-    clause = re.split(r"[,.;:(]", definition[:200])[0].split()
+    clause = _CLAUSE_PUNCT.split(definition[:200], maxsplit=1)[0].split()
     words = [w.lower().strip('«»"') for w in clause]
     words = [w for w in words if w.isalpha() and len(w) >= 3]
     if not words:
@@ -250,10 +266,15 @@ def name_article(
     headword: str,
     extra_names: tuple[str, ...],
     definition: str,
-    lex: tuple[Lexicon, ...],
+    lex: Lexicon,
     rules: NamingRules,
+    own_words: tuple[list[str], list[str]] | None = None,
 ) -> Naming:
-    """Title, lead, kind and redirects for a headword, given its definition and word evidence."""
+    """Title, lead, kind and redirects for a headword, given its definition and word evidence.
+
+    ``lex`` holds the volume's evidence so far; ``own_words`` (``words_of`` the article), when
+    given, count first as evidence for how the later words of the headword are written.
+    """
     words, paren = _split_headword(headword.split(", ")[0] if ", " in headword else headword)
     if extra_names:
         words = [*words, *extra_names]
@@ -271,7 +292,12 @@ def name_article(
     bare = [w.strip(_QUOTES) for w in words]
     bare = [w for w in bare if w]
     first = bare[0] if bare[0] in rules.acronyms or not bare[0].isupper() else capitalise(bare[0])
-    title = " ".join([first, *(_sentence_word(w, lex, rules) for w in bare[1:])])
+    lexicons: tuple[Lexicon, ...] = (lex,)
+    if own_words is not None and len(bare) > 1:
+        own = Lexicon()
+        own.add_words(*own_words)
+        lexicons = (own, lex)
+    title = " ".join([first, *(_sentence_word(w, lexicons, rules) for w in bare[1:])])
     kind = Kind.PLACE if place_qualifier(definition, rules) and not quoted else Kind.OTHER
     alternatives = (f"«{title}»",) if quoted else ()
     return _clean(Naming(title, title, kind, (), alternatives))
@@ -283,16 +309,27 @@ def definition_head(definition: str, paren: str) -> str:
 
 
 def _clean(naming: Naming) -> Naming:
-    def fix(title: str) -> str:
-        return " ".join(title.translate(_FORBIDDEN).split())
-
-    title = fix(naming.title)
-
-    def others(items: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(t for t in map(fix, items) if t and t != title))
-
+    title = _fix_title(naming.title)
     lead = " ".join(naming.lead.split())
-    return Naming(title, lead, naming.kind, others(naming.redirects), others(naming.alternatives))
+    return Naming(
+        title,
+        lead,
+        naming.kind,
+        _other_titles(naming.redirects, title),
+        _other_titles(naming.alternatives, title),
+    )
+
+
+def _fix_title(title: str) -> str:
+    """The title without characters MediaWiki forbids, whitespace collapsed."""
+    return " ".join(_FORBIDDEN.sub("", title).split())
+
+
+def _other_titles(items: tuple[str, ...], title: str) -> tuple[str, ...]:
+    """Fixed, distinct titles other than ``title`` (empty ones dropped)."""
+    if not items:
+        return ()
+    return tuple(dict.fromkeys(t for t in map(_fix_title, items) if t and t != title))
 
 
 _FALLBACK = {Kind.PERSON: "тұлға", Kind.PLACE: "жер", Kind.OTHER: "мағына"}
@@ -303,12 +340,12 @@ def qualifier(kind: Kind, definition: str, rules: NamingRules, lex: Lexicon | No
     after = after_dash(definition)
     found: str | None
     if kind is Kind.PERSON:
-        first = re.split(r"[,.;\s]", after.strip(), maxsplit=1)[0].lower()
+        first = _FIRST_WORD_END.split(after.strip(), maxsplit=1)[0].lower()
         found = first if first.isalpha() and len(first) >= 3 else None
     elif kind is Kind.PLACE:
         found = place_qualifier(definition, rules)
     else:
-        found = generic_qualifier(re.sub(r"^\s*\d+\)\s*", "", after), lex)
+        found = generic_qualifier(_SENSE_NUMBER.sub("", after), lex)
     return found or _FALLBACK[kind]
 
 
