@@ -609,10 +609,12 @@ def _fonts_xml(font: str) -> str:
     return f"<w:rFonts w:ascii={f} w:hAnsi={f} w:cs={f} w:eastAsia={f}/>"
 
 
-def _run_xml(run: Run) -> str:
+def _run_xml(run: Run, default_font: str | None = None) -> str:
+    """A <w:r>. Like the publisher's files, a run names its font explicitly (``default_font``)
+    unless it inherits one from a paragraph style."""
     rpr = []
-    if run.font:
-        rpr.append(_fonts_xml(run.font))
+    if run.font or default_font:
+        rpr.append(_fonts_xml(run.font or default_font or ""))
     if run.bold:
         rpr.append("<w:b/>")
     if run.italic:
@@ -695,14 +697,14 @@ class _Parts:
         )
 
 
-def _inline_xml(item: Inline) -> str:
+def _inline_xml(item: Inline, default_font: str | None = None) -> str:
     if isinstance(item, Noise):
         return item.xml
     if isinstance(item, Group):
         attrs = "".join(f" {k}={quoteattr(v)}" for k, v in item.attrs)
-        inner = "".join(_run_xml(r) for r in item.runs)
+        inner = "".join(_run_xml(r, default_font) for r in item.runs)
         return f"<{item.tag}{attrs}>{inner}</{item.tag}>"
-    return _run_xml(item)
+    return _run_xml(item, default_font)
 
 
 def _para_xml(p: Para, parts: _Parts) -> str:
@@ -718,7 +720,7 @@ def _para_xml(p: Para, parts: _Parts) -> str:
         ppr.append(f'<w:jc w:val="{p.align}"/>')
     if p.section:
         ppr.append(parts.sect_pr(p.section))
-    runs = "".join(_inline_xml(r) for r in p.runs)
+    runs = "".join(_inline_xml(r, None if p.style else BODY_FONT) for r in p.runs)
     if p.page_break:
         runs += '<w:r><w:br w:type="page"/></w:r>'
     ppr_xml = f"<w:pPr>{''.join(ppr)}</w:pPr>" if ppr else ""
