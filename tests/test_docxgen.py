@@ -131,7 +131,9 @@ def test_run_formatting_written_as_asked(
         assert (el.get(f"{W}val") if el is not None else None) == expected.get(key), key
     fonts = rpr.find(f"{W}rFonts")
     # like the publisher's files, every run names its font (Times New Roman unless set)
-    assert (fonts.get(f"{W}ascii") if fonts is not None else None) == expected.get("font", BODY_FONT)
+    assert (fonts.get(f"{W}ascii") if fonts is not None else None) == expected.get(
+        "font", BODY_FONT
+    )
     # python-docx, an independent reader, sees the same formatting
     read = docx.Document(str(path)).paragraphs[0].runs[0]
     assert read.text == run.text
