@@ -77,6 +77,21 @@ def test_abbreviations_capitalised_when_configured() -> None:
 
 
 @pytest.mark.parametrize(
+    ("tables", "text", "expected"),
+    [
+        ({"expand": {"км": "километр"}}, "12 км жол", "12 километр жол"),  # no full stop
+        ({"expand": {"км": "километр"}}, "12 кмден", "12 кмден"),
+        ({"expand": {"ж.": "жылы"}}, "1957 ж", "1957 ж"),
+        ({"stems": {"обл-": "облысы"}}, "обл-ның", "облысының"),
+        ({"after_name": {"қ.": "қаласы"}}, "Тараз қ. маңы", "Тараз қаласы маңы"),
+        ({"after_name": {"қ.": "қаласы"}}, "Тараз қала", "Тараз қала"),
+    ],
+)
+def test_abbreviations_table_shapes(tables, text, expected) -> None:  # type: ignore[no-untyped-def]
+    assert Abbreviations.from_mapping(tables).expand(text) == expected
+
+
+@pytest.mark.parametrize(
     ("content", "message"),
     [("[expand\n", "not valid TOML"), ('[expand]\n"ж." = 3\n', "must map")],
 )

@@ -98,6 +98,15 @@ def test_escape_line_start_is_harmless(form: str) -> None:
         ("a'b", "a&#39;b"),
         ("x_y", "x_y"),
         ("x__y", "x&#95;&#95;y"),
+        ("_\u00ad_", "&#95;&#95;"),  # the soft hyphen goes first: the underscores meet
+        ("a\x07[b]\u2028c\vd\fe", "a&#91;b&#93; cd e"),
+        ("a&b <c>", "a&amp;b &lt;c&gt;"),
+        ("Бот: мақала", "Бот: мақала"),
+        ("f.docx:¶12", "f.docx:¶12"),
+        ("HTTPS://x", "HTTPS&#58;//x"),
+        ("\u017fftp:x", "\u017fftp&#58;x"),  # ſ is s to a case-insensitive match
+        ("жhttp:x", "жhttp:x"),
+        ("ISBN 5-89800", "ISBN&#32;5-89800"),
     ],
 )
 def test_escape_text_examples(text: str, expected: str) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
+import jinja2
 import mwparserfromhell
 import pytest
 
 from tests.renderkit import BR, article, b, context, i, para, sub, sup, table
+from uploader.config import TEMPLATES_DIR
 from uploader.model import Kind, Picture, Role, Span
-from uploader.render import render, render_redirect
+from uploader.render import Fields, make_environment, render, render_redirect
 from uploader.title_index import TitleIndex
 from uploader.validate import markup_problems
 
@@ -329,3 +331,23 @@ def test_render_page_validates(ctx) -> None:  # type: ignore[no-untyped-def]
     page = render(art, ctx)
     assert markup_problems(page.wikitext) == []
     assert str(mwparserfromhell.parse(page.wikitext)) == page.wikitext
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("<$ c.title $>", "Т&#124;"),
+        ("<$ c['title'] $>", "Т&#124;"),
+        ("<% if c.isbn %>x<% endif %>", ""),
+        ("<% for k in c.keys() %><$ k $> <% endfor %>", "title isbn "),
+    ],
+)
+def test_render_fields_read_like_a_dict_in_templates(source: str, expected: str) -> None:
+    template = make_environment(TEMPLATES_DIR).from_string(source)
+    assert template.render(c=Fields({"title": "Т|", "isbn": ""})) == expected
+
+
+def test_render_fields_missing_key_is_undefined() -> None:
+    template = make_environment(TEMPLATES_DIR).from_string("<$ c.editor $>")
+    with pytest.raises(jinja2.UndefinedError):
+        template.render(c=Fields({"title": "Т"}))

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from uploader.model import Page, SourcePos
-from uploader.validate import Validator, markup_problems, normalise_title, title_problems
+from uploader.validate import (
+    Validator,
+    has_body,
+    markup_problems,
+    normalise_title,
+    title_problems,
+)
 
 GOOD = (
     "'''Абай''' – ақын, км<sup>2</sup>, H<sub>2</sub>O.<ref>{{Cite book |title=X}}</ref>"
@@ -75,6 +81,25 @@ def test_markup_problems_table(wikitext: str, problem: str | None) -> None:
         assert found == []
     else:
         assert any(problem in p for p in found), found
+
+
+@pytest.mark.parametrize(
+    ("wikitext", "body"),
+    [
+        ("Абай", True),
+        ("{{Stub}}", False),
+        ("{{a|{{b}}}}", False),
+        ("<ref>Абай</ref>", False),
+        ("== Абай ==", False),
+        ("[[Санат:Абай]]", False),
+        ("[[Абай]]", True),
+        ("<!-- Абай -->", False),
+        ("&#91; <br /> 12", False),
+        ("{{Stub}} x", True),
+    ],
+)
+def test_has_body_table(wikitext: str, body: bool) -> None:
+    assert has_body(wikitext) is body
 
 
 def test_validator_titles_unique_in_run() -> None:

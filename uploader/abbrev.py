@@ -49,6 +49,7 @@ class Abbreviations:
     _stem: re.Pattern[str] | None
     _after: re.Pattern[str] | None
     _imprint: re.Pattern[str] | None
+    _marks: tuple[str, ...] = ()  # every key holds one of these; text without them is skipped
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Abbreviations:
@@ -71,6 +72,7 @@ class Abbreviations:
             _stem=_stem_alternation(stems),
             _after=_alternation(after),
             _imprint=_alternation(imprint),
+            _marks=_required_marks(expand, stems, after, imprint),
         )
 
     @classmethod
@@ -95,13 +97,13 @@ class Abbreviations:
         An abbreviation's full stop that also ends the paragraph is kept («Тараз қаласы.»).
         ``imprint`` enables the city rule (works and literature paragraphs).
         """
-        if not text:
+        if not text or (self._marks and not any(mark in text for mark in self._marks)):
             return text
         full = before + text
         start = len(before)
         pieces: list[str] = []
         last = start
-        for begin, end, replacement in self._matches(full, start, imprint):
+        for begin, end, replacement in self._matches(full, start, imprint, text):
             pieces.append(full[last:begin])
             pieces.append(replacement)
             if full[end - 1] == "." and not full[end:].strip() and not after.strip():
@@ -114,7 +116,7 @@ class Abbreviations:
 
     def expand_imprint(self, text: str, before: str = "") -> str:
         """Write only imprint cities out (works and literature: «А., 1961» → «Алматы, 1961»)."""
-        if self._imprint is None or not text:
+        if self._imprint is None or not text or not _holds_key(text, self.imprint):
             return text
         full = before + text
         start = len(before)
@@ -130,18 +132,22 @@ class Abbreviations:
         pieces.append(full[last:])
         return "".join(pieces)
 
-    def _matches(self, full: str, start: int, imprint: bool) -> list[tuple[int, int, str]]:
+    def _matches(
+        self, full: str, start: int, imprint: bool, text: str
+    ) -> list[tuple[int, int, str]]:
+        # ``text`` is ``full[start:]``: a match lies in it, so a table none of whose keys
+        # occur in it is not searched (the small tables; «қ.» is rare).
         found: list[tuple[int, int, str]] = []
-        if self._stem is not None:
+        if self._stem is not None and _holds_key(text, self.stems):
             for m in self._stem.finditer(full, start):
                 found.append((m.start(), m.end(), self.stems[m.group(1)] + m.group(2)))
         for m in self._plain.finditer(full, start):
             found.append((m.start(), m.end(), self.expand_map[m.group(1)]))
-        if self._after is not None:
+        if self._after is not None and _holds_key(text, self.after_name):
             for m in self._after.finditer(full, start):
                 if _CAPITAL_WORD.search(full, 0, m.start()):
                     found.append((m.start(), m.end(), self.after_name[m.group(1)]))
-        if imprint and self._imprint is not None:
+        if imprint and self._imprint is not None and _holds_key(text, self.imprint):
             for m in self._imprint.finditer(full, start):
                 if _IMPRINT_BEFORE.search(full, 0, m.start()) and _IMPRINT_AFTER.match(
                     full, m.end()
@@ -155,6 +161,18 @@ class Abbreviations:
                 chosen.append(item)
                 end = item[1]
         return chosen
+
+
+def _holds_key(text: str, table: Mapping[str, str]) -> bool:
+    return any(key in text for key in table)
+
+
+def _required_marks(*tables: Mapping[str, str]) -> tuple[str, ...]:
+    """(".", "-") when every key holds a full stop or a hyphen (a match needs its key)."""
+    marks = (".", "-")
+    if all(any(mark in key for mark in marks) for table in tables for key in table):
+        return marks
+    return ()
 
 
 def _with_capitals(table: dict[str, str], capitalised: bool) -> dict[str, str]:
@@ -190,6 +208,7 @@ class HeadwordInitials:
 
     full: str  # what an initial is written out as (mid-sentence form)
     pattern: re.Pattern[str] | None
+    initial: str = ""  # the capital every match starts with ("" = no shortcut)
 
     @classmethod
     def for_article(cls, article: Article) -> HeadwordInitials:
@@ -198,6 +217,7 @@ class HeadwordInitials:
         if not words:
             return cls(full="", pattern=None)
         full = _full_form(article, words)
+        initial = words[0][0].upper()
         if len(words) == 1:
             initial = re.escape(words[0][0].upper())
             pattern = re.compile(rf"(?<![\w.-]){initial}(?:-({_SUFFIX})|\.)")
@@ -206,11 +226,11 @@ class HeadwordInitials:
             parts += [f"[{re.escape(w[0].upper())}{re.escape(w[0].lower())}]" for w in words[1:]]
             body = r"\.[ \u00a0]?".join(parts)
             pattern = re.compile(rf"(?<![\w.-]){body}(?:-({_SUFFIX})|\.)")
-        return cls(full=full, pattern=pattern)
+        return cls(full=full, pattern=pattern, initial=initial)
 
     def expand(self, text: str, before: str = "") -> str:
         """Write the headword's initials in ``text`` out, keeping case endings."""
-        if self.pattern is None or not text:
+        if self.pattern is None or not text or (self.initial and self.initial not in text):
             return text
         full_text = before + text
         start = len(before)
@@ -231,9 +251,15 @@ class HeadwordInitials:
         return "".join(pieces)
 
 
+_PARENTHESES = re.compile(r"\([^)]*\)")
+_HEAD_PUNCTUATION = re.compile(r"[«»\"“”„,]")
+_QUOTE_MARKS = re.compile(r"[«»\"“”„]")
+_FINAL_QUALIFIER = re.compile(r"\s*\([^)]*\)$")
+
+
 def _headword_words(article: Article) -> list[str]:
-    head = re.sub(r"\([^)]*\)", " ", article.headword)
-    head = re.sub(r"[«»\"“”„,]", " ", head)
+    head = _PARENTHESES.sub(" ", article.headword)
+    head = _HEAD_PUNCTUATION.sub(" ", head)
     words = [w for w in head.split() if any(ch.isalpha() for ch in w)]
     if article.kind is Kind.PERSON:
         caps = [w for w in words if w.isupper()]
@@ -244,8 +270,8 @@ def _headword_words(article: Article) -> list[str]:
 def _full_form(article: Article, words: list[str]) -> str:
     if article.kind is Kind.PERSON:
         return _cap(words[0].lower())
-    lead = re.sub(r"[«»\"“”„]", "", article.lead or article.title).strip()
-    lead = re.sub(r"\s*\([^)]*\)$", "", lead)
+    lead = _QUOTE_MARKS.sub("", article.lead or article.title).strip()
+    lead = _FINAL_QUALIFIER.sub("", lead)
     if not lead:
         lead = " ".join(words).lower()
     one_word_common = article.kind is Kind.OTHER and " " not in lead and "«" not in article.headword

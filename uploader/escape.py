@@ -45,16 +45,14 @@ def _entity(match: re.Match[str]) -> str:
     return "".join(f"&#{ord(ch)};" for ch in match.group(0))
 
 
-# Every character-level rule as one translation table: control characters and soft hyphens
-# are dropped, line-breaking whitespace becomes a space, markup characters become entities.
-_DROPPED = "\u00ad\x7f" + "".join(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r\f")
-_SPACED = "\t\n\r\f\u2028\u2029\x85"  # \v is a control character: dropped
-_CHARACTERS: dict[int, str | None] = {
-    **dict.fromkeys(map(ord, _DROPPED)),
-    **{ord(ch): " " for ch in _SPACED},
-    **{ord(ch): entity for ch, entity in _ALWAYS.items()},
-}
+# Invisible characters: control characters and soft hyphens are dropped, whitespace that
+# would break the line becomes a space (\v is a control character: dropped).
+_INVISIBLE = {ch: "" for ch in "\u00ad\x7f" + "".join(map(chr, range(0x20)))}
+_INVISIBLE.update(dict.fromkeys("\t\n\r\f\u2028\u2029\x85", " "))
+_INVISIBLE_RE = re.compile(r"[\u00ad\x00-\x1f\x7f\u2028\u2029\x85]")
 _NEEDS_CHARACTERS = re.compile(r"[&<>\[\]{}|'~\u00ad\x00-\x1f\x7f\u2028\u2029\x85]")
+# str.replace per markup character ("&" first) beats str.translate on Cyrillic text.
+_ENTITIES = tuple(_ALWAYS.items())
 # A scheme ends in a Latin letter right before the colon; without one there is no free link.
 _LETTER_COLON = re.compile(r"(?i)[a-z]:")
 
@@ -69,7 +67,11 @@ def escape_text(text: str) -> str:
     if not text:
         return text
     if _NEEDS_CHARACTERS.search(text) is not None:
-        text = text.translate(_CHARACTERS)
+        if _INVISIBLE_RE.search(text) is not None:
+            text = _INVISIBLE_RE.sub(lambda m: _INVISIBLE[m.group(0)], text)
+        for char, entity in _ENTITIES:
+            if char in text:
+                text = text.replace(char, entity)
     if "__" in text:
         text = _UNDERSCORES.sub(_entity, text)
     if "!!" in text:

@@ -19,6 +19,9 @@ from uploader.model import Span, Vert
 BR = "<br />"
 NOWIKI_SEPARATOR = "<nowiki/>"
 _SPACES = re.compile(r"[ \t\r\n\v\f]+")
+_OTHER_SPACES = re.compile(r"[\t\r\n\v\f]")
+_MULTI_SPACE = re.compile(" {2,}")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
 _NONSPACE = re.compile(r"\S")
 # A run of Latin script: letters first and last, digits, spaces and formula signs between.
 LATIN_RUN = re.compile(r"[A-Za-z](?:[A-Za-z0-9 .,·+=/*:'\u2032-]*[A-Za-z0-9])?")
@@ -46,24 +49,35 @@ class Seg:
         """The formatting key of the segment."""
         return (self.bold, self.italic, self.vert)
 
+    def with_text(self, text: str) -> Seg:
+        """A copy of the segment with other text (``dataclasses.replace``, only faster)."""
+        return Seg(text, self.bold, self.italic, self.vert, self.link, self.raw, self.latin)
+
 
 def segments(spans: Iterable[Span]) -> list[Seg]:
     """Spans → segments: line breaks become ``<br />``, spaces collapse, equal formats merge."""
     out: list[Seg] = []
+    last: Seg | None = None  # the last segment when it is text (formatting can merge)
     for span in spans:
         if span.is_break:
             out.append(Seg(raw=BR))
+            last = None
             continue
-        text = _SPACES.sub(" ", span.text.replace("\u00ad", ""))
+        text = span.text
+        if "\u00ad" in text:
+            text = text.replace("\u00ad", "")
+        if "  " in text or _OTHER_SPACES.search(text) is not None:
+            text = _SPACES.sub(" ", text)
         if not text:
             continue
-        seg = Seg(text=text, bold=span.bold, italic=span.italic, vert=span.vert)
-        if not text.strip() and seg.vert is Vert.BASELINE:
-            seg.bold = seg.italic = False  # formatting on whitespace is invisible
-        if out and out[-1].is_text and out[-1].fmt() == seg.fmt():
-            out[-1].text = out[-1].text + text
+        bold, italic, vert = span.bold, span.italic, span.vert
+        if vert is Vert.BASELINE and not text.strip():
+            bold = italic = False  # formatting on whitespace is invisible
+        if last is not None and last.bold == bold and last.italic == italic and last.vert == vert:
+            last.text = last.text + text
         else:
-            out.append(seg)
+            last = Seg(text, bold, italic, vert)
+            out.append(last)
     _collapse_spaces(out)
     return _spaces_outside(out)
 
@@ -77,7 +91,8 @@ def _collapse_spaces(segs: list[Seg]) -> None:
         text = seg.text
         if previous_space:
             text = text.lstrip(" ")
-        text = re.sub(" {2,}", " ", text)
+        if "  " in text:
+            text = _MULTI_SPACE.sub(" ", text)
         seg.text = text
         if text:
             previous_space = text.endswith(" ")
@@ -97,18 +112,24 @@ def _spaces_outside(segs: list[Seg]) -> list[Seg]:
     """Move leading/trailing spaces of bold/italic text out of the formatting."""
     out: list[Seg] = []
     for seg in segs:
-        if not seg.is_text or not (seg.bold or seg.italic) or seg.vert is not Vert.BASELINE:
-            out.append(seg)
+        text = seg.text
+        if (
+            not (seg.bold or seg.italic)
+            or seg.vert is not Vert.BASELINE
+            or not seg.is_text
+            or not (text.startswith(" ") or text.endswith(" "))
+        ):
+            out.append(seg)  # nothing to move (each segment is used once: no copy needed)
             continue
-        core = seg.text.strip(" ")
+        core = text.strip(" ")
         if not core:
-            out.append(Seg(text=seg.text))
+            out.append(Seg(text=text))
             continue
-        lead = seg.text[: len(seg.text) - len(seg.text.lstrip(" "))]
-        trail = seg.text[len(seg.text.rstrip(" ")) :]
+        lead = text[: len(text) - len(text.lstrip(" "))]
+        trail = text[len(text.rstrip(" ")) :]
         if lead:
             out.append(Seg(text=lead))
-        out.append(replace(seg, text=core))
+        out.append(seg.with_text(core))
         if trail:
             out.append(Seg(text=trail))
     return out
@@ -248,6 +269,8 @@ def protect_latin(
     Runs matching ``skip`` are left alone, and so are lone words unless ``single_words``
     (a passage has several words, a digit, a formula sign or a sub/superscript).
     """
+    if not any(s.raw is None and _LATIN_LETTER.search(s.text) for s in segs):
+        return segs  # no Latin letter, no run
     out: list[Seg] = []
     i = 0
     while i < len(segs):
@@ -301,6 +324,14 @@ def _latin_group(group: list[Seg], skip: re.Pattern[str] | None, single_words: b
     return out
 
 
+_WANT: dict[tuple[bool, bool], tuple[str, ...]] = {
+    (False, False): (),
+    (True, False): ("'''",),
+    (False, True): ("''",),
+    (True, True): ("'''", "''"),
+}
+
+
 def emit(segs: Iterable[Seg]) -> str:
     """Write segments as one line of wikitext: escaped text, balanced markup."""
     out: list[str] = []
@@ -308,24 +339,24 @@ def emit(segs: Iterable[Seg]) -> str:
     in_latin = False
     for seg in segs:
         if seg.raw is not None:
-            in_latin = _close_latin(out, in_latin)
-            _transition(out, stack, set())
+            if in_latin:
+                in_latin = _close_latin(out, in_latin)
+            if stack:
+                _transition(out, stack, ())
             _append(out, seg.raw + " " if seg.raw == BR else seg.raw)
             continue
-        want = set()
-        if seg.bold:
-            want.add("'''")
-        if seg.italic and seg.link is None:
-            want.add("''")
-        if in_latin and (not seg.latin or set(stack) != want):
+        want = _WANT[seg.bold, seg.italic and seg.link is None]
+        same = len(stack) == len(want) and all(m in want for m in stack)
+        if in_latin and (not seg.latin or not same):
             in_latin = _close_latin(out, in_latin)
-        _transition(out, stack, want)
+        if not same:
+            _transition(out, stack, want)
         if seg.latin and not in_latin:
             out.append("-{")
             in_latin = True
         out.append(_piece(seg))
     _close_latin(out, in_latin)
-    _transition(out, stack, set())
+    _transition(out, stack, ())
     return escape_line_start("".join(out))
 
 
@@ -341,6 +372,8 @@ def _piece(seg: Seg) -> str:
             return f"[[{seg.link}]]"
         return f"[[{seg.link}|{escape_text(seg.text)}]]"
     text = escape_text(seg.text)
+    if seg.vert is Vert.BASELINE:
+        return text
     if seg.vert is Vert.SUP:
         return f"<sup>{text}</sup>"
     if seg.vert is Vert.SUB:
@@ -348,7 +381,7 @@ def _piece(seg: Seg) -> str:
     return text
 
 
-def _transition(out: list[str], stack: list[str], want: set[str]) -> None:
+def _transition(out: list[str], stack: list[str], want: tuple[str, ...]) -> None:
     keep = 0
     while keep < len(stack) and stack[keep] in want:
         keep += 1

@@ -9,6 +9,7 @@ every value from the volume is wiki-escaped; templates get it as ready wikitext
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -65,11 +66,15 @@ class Fields(dict[str, Any]):
             raise AttributeError(name) from None
 
 
+# Template values repeat from page to page (settings, the citation): escape each once.
+_escape_value = functools.lru_cache(maxsize=4096)(escape_text)
+
+
 def wiki_filter(value: Any) -> WikiMarkup:
     """Jinja2 filter ``wiki``: escape a value from the volume (ready wikitext passes)."""
     if isinstance(value, WikiMarkup):
         return value
-    return WikiMarkup(escape_text("" if value is None else str(value)))
+    return WikiMarkup(_escape_value("" if value is None else str(value)))
 
 
 def link_target(title: str) -> WikiMarkup:
@@ -204,18 +209,19 @@ class Citation:
     def for_volume(self, volume: str | None) -> dict[str, str]:
         """The citation values for a volume key (number, year, ISBN when configured)."""
         per = self.volumes.get(str(volume), {}) if volume is not None else {}
-        return Fields({
-            "template": self.template,
-            "title": self.title,
-            "editor": self.editor,
-            "location": self.location,
-            "publisher": self.publisher,
-            "year": per.get("year", self.year),
-            "isbn": per.get("isbn", ""),
-            "volume": per.get("number", ""),
-            "volume_word": self.volume_word,
-            "licence": self.licence,
-            "summary_prefix": self.summary_prefix,
+        return Fields(
+            {
+                "template": self.template,
+                "title": self.title,
+                "editor": self.editor,
+                "location": self.location,
+                "publisher": self.publisher,
+                "year": per.get("year", self.year),
+                "isbn": per.get("isbn", ""),
+                "volume": per.get("number", ""),
+                "volume_word": self.volume_word,
+                "licence": self.licence,
+                "summary_prefix": self.summary_prefix,
             }
         )
 
@@ -500,8 +506,12 @@ def _link_crossrefs(work: _Work, segs: list[Seg]) -> list[Seg]:
     marker_end = re.compile(_MARKER_TAIL + re.escape(marker) + r"\s*$")
     out: list[Seg] = []
     for seg in segs:
-        before = plain(out)
-        if seg.is_text and seg.italic and seg.vert.value == "" and marker_end.search(before):
+        if (
+            seg.italic
+            and seg.is_text
+            and seg.vert.value == ""
+            and marker_end.search(plain(out)) is not None
+        ):
             target_text = seg.text.strip()
             tail = _TRAILING.search(target_text)
             trailing = tail.group(0) if tail else ""

@@ -93,10 +93,11 @@ def markup_problems(wikitext: str) -> list[str]:
         return [f"mwparserfromhell cannot parse the page: {exc}"]
     if str(code) != wikitext:
         problems.append("wikitext does not round-trip through mwparserfromhell")
-    text = _COMMENT.sub("", wikitext)
+    text = _COMMENT.sub("", wikitext) if "<!--" in wikitext else wikitext
     depth = 0
     for number, line in enumerate(text.split("\n"), 1):
-        problems.extend(f"line {number}: {p}" for p in _line_problems(line))
+        if "''" in line or "<" in line or "-{" in line or "}-" in line:
+            problems.extend(f"line {number}: {p}" for p in _line_problems(line))
         stripped = line.strip()
         if stripped.startswith("{|"):
             depth += 1
@@ -122,17 +123,27 @@ _ENTITY = re.compile(r"&#?\w+;")
 
 def has_body(wikitext: str) -> bool:
     """True when a letter remains outside templates, refs, headings, namespaced links, tags."""
-    text = _COMMENT.sub("", wikitext)
+    # Each pattern is tried only when the text holds its first characters.
+    text = _COMMENT.sub("", wikitext) if "<!--" in wikitext else wikitext
     for _ in range(10):
+        if "{{" not in text:
+            break
         text, count = _TEMPLATE.subn("", text)
         if not count:
             break
-    text = _REF.sub("", text)
-    text = _HEADING.sub("", text)
-    text = _NAMESPACED_LINK.sub(
-        lambda m: "" if m.group(1).strip().casefold() in NAMESPACE_PREFIXES else m.group(0), text
-    )
-    text = _ENTITY.sub(" ", _ANY_TAG.sub(" ", text))
+    if "<ref" in text:
+        text = _REF.sub("", text)
+    if "=" in text:
+        text = _HEADING.sub("", text)
+    if "[[" in text:
+        text = _NAMESPACED_LINK.sub(
+            lambda m: "" if m.group(1).strip().casefold() in NAMESPACE_PREFIXES else m.group(0),
+            text,
+        )
+    if "<" in text:
+        text = _ANY_TAG.sub(" ", text)
+    if "&" in text:
+        text = _ENTITY.sub(" ", text)
     return _LETTER.search(text) is not None
 
 
