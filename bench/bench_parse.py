@@ -122,11 +122,15 @@ def best_of(repeat: int, func: Callable[[], object]) -> float:
 
 
 def peak_mb(stage: str, path: Path) -> float | None:
-    """Peak RSS in MB of a child process running one stage over the file."""
+    """Peak RSS in MB of a child process running one stage over the file.
+
+    Read from VmHWM in /proc/self/status: ru_maxrss survives fork + exec on Linux and would
+    report the (larger) benchmark process instead of the child.
+    """
     code = (
-        f"import sys, resource; sys.path.insert(0, {str(ROOT)!r}); PATH = {str(path)!r}\n"
+        f"import sys; sys.path.insert(0, {str(ROOT)!r}); PATH = {str(path)!r}\n"
         + STAGES[stage]
-        + "\nprint(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        + "\nprint(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     if done.returncode != 0:
@@ -161,6 +165,9 @@ def main() -> int:
     args = ap.parse_args()
     results: dict[str, float | int | None] = {}
     with tempfile.TemporaryDirectory() as tmp:
+        # State (the title-index cache) goes to the temporary folder, not the project.
+        (Path(tmp) / "bench.toml").write_text('[run]\nledger = "state/ledger.sqlite3"\n')
+        os.environ["UPLOADER_CONFIG"] = str(Path(tmp) / "bench.toml")
         path = Path(tmp) / "volume.docx"
         made = build_volume(path, args.articles)
         size = path.stat().st_size

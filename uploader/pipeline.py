@@ -38,11 +38,12 @@ def title_index_for(path: Path, config: Config, report: Report, volume: str | No
     settings = RenderSettings.from_section(config.section("render"))
     volumes = dict(config.volumes)
     volumes[volume if volume is not None else f"file:{Path(path).resolve()}"] = Path(path)
-    cache = None
+    # An explicit folder is relative to config/; unset, the cache lives beside the ledger.
+    cache = config.run.ledger.parent / "title-index"
     if settings.title_index_cache:
         cache = Path(settings.title_index_cache)
         if not cache.is_absolute():
-            cache = (CONFIG_DIR / cache).resolve()  # relative to config/
+            cache = (CONFIG_DIR / cache).resolve()
     if not settings.title_index:
         volumes = {k: v for k, v in volumes.items() if Path(v) == Path(path)}
     return build_index(volumes, cache_dir=cache, report=report)
