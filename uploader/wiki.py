@@ -314,39 +314,26 @@ class WikiClient:
             out[orig] = found or PageInfo(orig, False, invalid="title not understood by wiki")
         return out
 
-    def first_revision(self, title: str) -> Revision | None:
-        """The page's first revision (who created it), or None if the page is missing."""
-        data = self.call(
-            {
-                "action": "query",
-                "titles": title,
-                "prop": "revisions",
-                "rvprop": "ids|user|sha1",
-                "rvdir": "newer",
-                "rvlimit": "1",
-            }
-        )
+    def _one_revision(self, title: str, **params: str) -> dict[str, Any] | None:
+        """One revision of a page (``prop=revisions`` with ``params``), or None if missing."""
+        data = self.call({"action": "query", "titles": title, "prop": "revisions", **params})
         pages = data.get("query", {}).get("pages", [])
         if not pages or pages[0].get("missing") or not pages[0].get("revisions"):
             return None
-        rev = pages[0]["revisions"][0]
+        revision: dict[str, Any] = pages[0]["revisions"][0]
+        return revision
+
+    def first_revision(self, title: str) -> Revision | None:
+        """The page's first revision (who created it), or None if the page is missing."""
+        rev = self._one_revision(title, rvprop="ids|user|sha1", rvdir="newer", rvlimit="1")
+        if rev is None:
+            return None
         return Revision(int(rev["revid"]), str(rev.get("user", "")), str(rev.get("sha1", "")))
 
     def page_text(self, title: str) -> str | None:
         """The current wikitext of a page, or None when it does not exist."""
-        data = self.call(
-            {
-                "action": "query",
-                "titles": title,
-                "prop": "revisions",
-                "rvprop": "content",
-                "rvslots": "main",
-            }
-        )
-        pages = data.get("query", {}).get("pages", [])
-        if not pages or pages[0].get("missing") or not pages[0].get("revisions"):
-            return None
-        return str(pages[0]["revisions"][0]["slots"]["main"].get("content", ""))
+        rev = self._one_revision(title, rvprop="content", rvslots="main")
+        return None if rev is None else str(rev["slots"]["main"].get("content", ""))
 
     def create(self, title: str, text: str, summary: str) -> int:
         """Create a new page (createonly, bot edit); return the new revision id.
