@@ -1,0 +1,69 @@
+"""``upload parse``: JSON lines the scorer reads, a short summary, and --limit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from tests import docxgen as g
+from uploader.cli import main
+
+VOLUME = g.Volume(
+    [
+        g.divider("А"),
+        g.article("АЛМА", "жеміс ағашы.", title="Алма"),
+        g.article(
+            [g.bold("АЛТЫНСАРИН Ыбырай")],
+            " (1841–1889) – ағартушы.",
+            dash="",
+            title="Ыбырай Алтынсарин",
+            kind="person",
+        ),
+        g.article(
+            "АРАЛ ТЕҢІЗІ",
+            "Қазақстан мен Өзбекстан шекарасындағы тұйық көл.",
+            title="Арал теңізі",
+            kind="place",
+        ),
+    ]
+)
+
+
+def _volume(tmp_path: Path) -> Path:
+    path = tmp_path / "vol.docx"
+    g.write_docx(VOLUME, path)
+    return path
+
+
+def test_cli_parse_jsonl_has_scored_keys(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["parse", str(_volume(tmp_path)), "--jsonl"])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    expected = VOLUME.records()
+    assert [(r["headword"], r["title"], r["text"]) for r in records] == [
+        (e["headword"], e["title"], e["text"]) for e in expected
+    ]
+    assert {"lead", "kind", "signature", "crossrefs", "sup", "sub", "tables", "source"} <= set(
+        records[0]
+    )
+    assert records[1]["redirects"] == ["Алтынсарин Ыбырай"]
+
+
+def test_cli_parse_summary(tmp_path: Path) -> None:
+    path = _volume(tmp_path)
+    result = CliRunner().invoke(main, ["parse", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        f"{path}: 3 articles (1 other, 1 person, 1 place)",
+        "quarantined: 0, warnings: 0",
+    ]
+
+
+def test_cli_parse_limit(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["parse", str(_volume(tmp_path)), "--jsonl", "--limit", "2"])
+    assert [json.loads(x)["title"] for x in result.stdout.splitlines()] == [
+        "Алма",
+        "Ыбырай Алтынсарин",
+    ]
