@@ -413,6 +413,17 @@ CASES: list[tuple[str, list[g.Entry | g.Para]]] = [
         [E("АҚ ҚАЙЫҢ", "қайың тұқымдасына жататын ағаш; ақ қайың тоғайы.", title="Ақ қайың")],
     ),
     (
+        "headword opening with a year",
+        [
+            E(
+                "1916 ЖЫЛҒЫ КӨТЕРІЛІС",
+                "патша өкіметіне қарсы ұлт-азаттық көтеріліс.",
+                title="1916 жылғы көтеріліс",
+            )
+        ],
+    ),
+    ("roman numeral in headword", [E("XX ҒАСЫР", "1901 – 2000 жылдар аралығы.", title="XX ғасыр")]),
+    (
         "all-caps line inside an article",
         [
             E(

@@ -157,12 +157,21 @@ def capitalise(word: str) -> str:
 def _sentence_word(word: str, lex: tuple[Lexicon, ...], rules: NamingRules) -> str:
     bare = word.strip(_QUOTES)
     in_caps = any(x.in_caps(bare) for x in lex)
-    if bare in rules.acronyms or in_caps or (not bare.isupper() and not bare.islower()):
+    if (
+        bare in rules.acronyms
+        or in_caps
+        or _ROMAN.match(bare)
+        or (not bare.isupper() and not bare.islower())
+    ):
         return word  # acronym or mixed case as printed (ҚазКСР)
     if bare.lower() in rules.proper_nouns:
         return capitalise(word)
     cap, low = _evidence(bare, lex)
     return capitalise(word) if cap > low else word.lower()
+
+
+# Roman numerals stay in capitals (XX ғасыр), also when typed with Cyrillic Х and І.
+_ROMAN = re.compile(r"^[IVXLCDMХІ]+$")
 
 
 class Naming(NamedTuple):
@@ -291,7 +300,8 @@ def name_article(
     quoted = headword.strip().startswith("«")
     bare = [w.strip(_QUOTES) for w in words]
     bare = [w for w in bare if w]
-    first = bare[0] if bare[0] in rules.acronyms or not bare[0].isupper() else capitalise(bare[0])
+    keep = bare[0] in rules.acronyms or _ROMAN.match(bare[0]) or not bare[0].isupper()
+    first = bare[0] if keep else capitalise(bare[0])
     lexicons: tuple[Lexicon, ...] = (lex,)
     if own_words is not None and len(bare) > 1:
         own = Lexicon()
