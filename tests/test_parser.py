@@ -422,6 +422,18 @@ CASES: list[tuple[str, list[g.Entry | g.Para]]] = [
             )
         ],
     ),
+    (
+        "russian name with patronymic",
+        [
+            E(
+                [g.bold("ТОЛСТОЙ Лев Николаевич")],
+                " (9.9.1828, Ясная Поляна – 20.11.1910) – жазушы.",
+                dash="",
+                title="Лев Толстой",
+                kind="person",
+            )
+        ],
+    ),
     ("roman numeral in headword", [E("XX ҒАСЫР", "1901 – 2000 жылдар аралығы.", title="XX ғасыр")]),
     (
         "all-caps line inside an article",

@@ -224,8 +224,9 @@ def _person(words: list[str], paren: str, rules: NamingRules) -> Naming | None:
         return Naming(head, full, Kind.PERSON, (encyclopedia,), (full, encyclopedia))
     given, patronymic = rest[0], rest[1:]
     nick = f" {paren}" if paren else ""
-    if not _is_surname(head, rules) and _is_surname(rest[-1], rules):
-        # Name already first: «ЖАМБЫЛ Жабаев», «АБАЙ (Ибраһим) Құнанбайұлы».
+    if len(rest) == 1 and not _is_surname(head, rules) and _is_surname(rest[0], rules):
+        # Name already first: «ЖАМБЫЛ Жабаев», «АБАЙ (Ибраһим) Құнанбайұлы». With two name
+        # words the second is a patronymic (Лев Николаевич), so the capitals are the surname.
         surname_first = f"{rest[-1]} {head}"
         lead = f"{head}{nick} {' '.join(rest)}"
         return Naming(
