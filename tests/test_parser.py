@@ -532,3 +532,29 @@ def test_parser_huge_paragraph_streams(tmp_path: Path) -> None:
     got, _ = _parse(tmp_path, volume)
     assert [r["title"] for r in got] == ["Алұзын", "Балұзын"]
     assert len(got[0]["text"]) > 200_000
+
+
+def test_parser_quarantines_an_unreadable_paragraph(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uploader.blocks as blocks_module
+
+    real = blocks_module._Reader.paragraph
+
+    def fragile(self: Any, p: Any, index: int) -> Any:
+        if "тосын" in "".join(p.itertext()):
+            raise KeyError("w:unexpected")
+        return real(self, p, index)
+
+    monkeypatch.setattr(blocks_module._Reader, "paragraph", fragile)
+    volume = g.Volume(
+        [
+            E("АЛМА", "жеміс ағашы.", title="Алма"),
+            E("БАЛА", "жас адам.", title="Бала", more=[g.body("тосын құрылым.")]),
+            E("ВАЗА", "ыдыс.", title="Ваза"),
+        ]
+    )
+    got, report = _parse(tmp_path, volume)
+    assert [r["title"] for r in got] == ["Алма", "Ваза"]
+    (q,) = report.quarantined
+    assert q.headword == "БАЛА" and "¶2 could not be read: KeyError" in q.reason

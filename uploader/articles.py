@@ -147,6 +147,8 @@ def structure(blocks: Sequence[Block], pkg: DocxPackage) -> Structure:
     warnings: list[str] = []
     awaiting_caption: list[int] = []  # indexes into pictures
     for block in blocks:
+        if block.error:
+            raise ValueError(f"¶{block.index} could not be read: {block.error}")
         if block.is_table:
             rows = tuple(tuple(_trim(cell) for cell in row) for row in block.rows)
             tables.append(Table(len(paragraphs) - 1, rows, block.index))

@@ -9,6 +9,7 @@ read.
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Iterator
 from contextlib import suppress
 from typing import NamedTuple
@@ -100,6 +101,7 @@ class Block(NamedTuple):
     text: str = ""  # visible text, line breaks as spaces, whitespace collapsed
     legacy: bool = False  # some run was typed in a legacy font
     spaced: tuple[bool, ...] = ()  # for each span: is it letter-spaced (s p a c e d)?
+    error: str = ""  # set when the element could not be read; its article is quarantined
 
 
 class _Runs(NamedTuple):
@@ -417,6 +419,15 @@ def _is_top_level(parent: etree._Element | None) -> bool:
     return False
 
 
+def _read_one(reader: _Reader, el: etree._Element, index: int) -> Block:
+    """One body element as a Block; an element the reader cannot handle becomes an error
+    Block, so that only the article holding it is quarantined, not the volume."""
+    try:
+        return reader.table(el, index) if el.tag == _TBL else reader.paragraph(el, index)
+    except Exception as exc:  # an unforeseen Word construct must not sink the volume
+        return Block(index, error=f"{type(exc).__name__}: {exc}"[:300])
+
+
 def iter_blocks(pkg: DocxPackage) -> Iterator[Block]:
     """Yield the body's paragraphs and tables in order, each with its body index."""
     reader = _Reader(pkg)
@@ -433,10 +444,7 @@ def iter_blocks(pkg: DocxPackage) -> Iterator[Block]:
                 parent = el.getparent()
                 if not _is_top_level(parent):
                     continue
-                if el.tag == _TBL:
-                    yield reader.table(el, index)
-                else:
-                    yield reader.paragraph(el, index)
+                yield _read_one(reader, el, index)
                 index += 1
                 el.clear(keep_tail=False)
                 if parent is not None:
@@ -449,7 +457,7 @@ def iter_blocks(pkg: DocxPackage) -> Iterator[Block]:
             f"word/document.xml is not well-formed XML ({exc.msg})",
             position=f"XML line {line}, after body element {index}",
         ) from None
-    except (OSError, EOFError, ValueError) as exc:
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile) as exc:
         raise InputError(
             pkg.display,
             f"is damaged: word/document.xml cannot be read ({exc.__class__.__name__})",

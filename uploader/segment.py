@@ -32,6 +32,12 @@ def segment(blocks: Iterable[Block]) -> Iterator[Draft | Skipped]:
     match: HeadwordMatch | None = None
     current: list[Block] = []
     for block in blocks:
+        if block.error:  # unreadable: belongs to the article it sits in, which is quarantined
+            if match is None:
+                yield Skipped(block, f"unreadable element outside any article ({block.error})")
+            else:
+                current.append(block)
+            continue
         if not block.is_table and not block.spans and not block.images:
             continue  # empty or page-break paragraph
         if not block.is_table:
