@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,3 +27,25 @@ def require_shared() -> Path:
     if path is None:
         pytest.skip("../shared (sample volume and scorer) is not present")
     return path
+
+
+def run_scorer(
+    mode: str, truth: Path, output: Path, *thresholds: str
+) -> subprocess.CompletedProcess[str]:
+    """Run ``score.py MODE TRUTH OUTPUT`` with threshold options; skip without ../shared."""
+    shared = require_shared()
+    return subprocess.run(
+        [
+            sys.executable,
+            str(shared / "tools" / "score.py"),
+            mode,
+            str(truth),
+            str(output),
+            *thresholds,
+            "--show",
+            "10",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from tests import docxgen as dg
 from tests.renderkit import article, context, i, para
-from tests.shared import require_shared
+from tests.shared import require_shared, run_scorer
 from uploader.cli import main
 from uploader.config import load_config
 from uploader.model import Kind, Picture, Role
@@ -195,7 +195,7 @@ def test_cli_preview_bad_input_is_one_line_error(tmp_path: Path) -> None:
 
 
 def _score(truth: Path, docx: Path, out: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    shared = require_shared()
+    require_shared()
     done = subprocess.run(
         [
             sys.executable,
@@ -214,25 +214,16 @@ def _score(truth: Path, docx: Path, out: Path, tmp_path: Path) -> subprocess.Com
         cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr
-    return subprocess.run(
-        [
-            sys.executable,
-            str(shared / "tools" / "score.py"),
-            "pages",
-            str(truth),
-            str(out / "pages.jsonl"),
-            "--min-coverage",
-            "0.97",
-            "--min-check",
-            "0.95",
-            "--min-pages-ok",
-            "0.95",
-            "--show",
-            "10",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    return run_scorer(
+        "pages",
+        truth,
+        out / "pages.jsonl",
+        "--min-coverage",
+        "0.97",
+        "--min-check",
+        "0.95",
+        "--min-pages-ok",
+        "0.95",
     )
 
 

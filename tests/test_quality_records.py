@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.shared import require_shared
+from tests.shared import require_shared, run_scorer
 from uploader.parser import iter_articles
 from uploader.records import article_record
 
@@ -20,26 +19,8 @@ def _score_records(truth: Path, docx: Path, out: Path) -> subprocess.CompletedPr
     with out.open("w", encoding="utf-8") as fh:
         for article in iter_articles(docx):
             fh.write(json.dumps(article_record(article), ensure_ascii=False) + "\n")
-    shared = require_shared()
-    return subprocess.run(
-        [
-            sys.executable,
-            str(shared / "tools" / "score.py"),
-            "records",
-            str(truth),
-            str(out),
-            "--min-f1",
-            "0.99",
-            "--min-title",
-            "0.95",
-            "--min-text",
-            "0.98",
-            "--show",
-            "10",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    return run_scorer(
+        "records", truth, out, "--min-f1", "0.99", "--min-title", "0.95", "--min-text", "0.98"
     )
 
 
