@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,37 +100,29 @@ class Abbreviations:
         if not text or (self._marks and not any(mark in text for mark in self._marks)):
             return text
         full = before + text
-        start = len(before)
-        pieces: list[str] = []
-        last = start
-        for begin, end, replacement in self._matches(full, start, imprint, text):
-            pieces.append(full[last:begin])
-            pieces.append(replacement)
-            if full[end - 1] == "." and not full[end:].strip() and not after.strip():
-                pieces.append(".")
-            last = end
-        if last == start:
-            return text
-        pieces.append(full[last:])
-        return "".join(pieces)
+        keep_stop = not after.strip()
+        edits = (
+            (
+                begin,
+                end,
+                replacement
+                + ("." if keep_stop and full[end - 1] == "." and not full[end:].strip() else ""),
+            )
+            for begin, end, replacement in self._matches(full, len(before), imprint, text)
+        )
+        return _splice(full, len(before), edits, text)
 
     def expand_imprint(self, text: str, before: str = "") -> str:
         """Write only imprint cities out (works and literature: «А., 1961» → «Алматы, 1961»)."""
         if self._imprint is None or not text or not _holds_key(text, self.imprint):
             return text
         full = before + text
-        start = len(before)
-        pieces: list[str] = []
-        last = start
-        for m in self._imprint.finditer(full, start):
-            if _IMPRINT_BEFORE.search(full, 0, m.start()) and _IMPRINT_AFTER.match(full, m.end()):
-                pieces.append(full[last : m.start()])
-                pieces.append(self.imprint[m.group(1)])
-                last = m.end()
-        if last == start:
-            return text
-        pieces.append(full[last:])
-        return "".join(pieces)
+        edits = (
+            (m.start(), m.end(), self.imprint[m.group(1)])
+            for m in self._imprint.finditer(full, len(before))
+            if _IMPRINT_BEFORE.search(full, 0, m.start()) and _IMPRINT_AFTER.match(full, m.end())
+        )
+        return _splice(full, len(before), edits, text)
 
     def _matches(
         self, full: str, start: int, imprint: bool, text: str
@@ -184,6 +176,20 @@ def _with_capitals(table: dict[str, str], capitalised: bool) -> dict[str, str]:
     return out
 
 
+def _splice(full: str, start: int, edits: Iterable[tuple[int, int, str]], text: str) -> str:
+    """``full[start:]`` with each (begin, end, replacement) applied in order; ``text`` if none."""
+    pieces: list[str] = []
+    last = start
+    for begin, end, replacement in edits:
+        pieces.append(full[last:begin])
+        pieces.append(replacement)
+        last = end
+    if last == start:
+        return text
+    pieces.append(full[last:])
+    return "".join(pieces)
+
+
 def _alternation(table: Mapping[str, str]) -> re.Pattern[str] | None:
     if not table:
         return None
@@ -233,22 +239,17 @@ class HeadwordInitials:
         if self.pattern is None or not text or (self.initial and self.initial not in text):
             return text
         full_text = before + text
-        start = len(before)
-        pieces: list[str] = []
-        last = start
+        return _splice(full_text, len(before), self._edits(full_text, len(before)), text)
+
+    def _edits(self, full_text: str, start: int) -> Iterator[tuple[int, int, str]]:
+        assert self.pattern is not None
         for m in self.pattern.finditer(full_text, start):
             if m.group(1) is None and _PERSON_INITIAL_AFTER.match(full_text, m.end()):
                 continue  # «Ж. Мәлібеков»: someone's initial, not the headword
             form = self.full
             if _SENTENCE_START.search(full_text, 0, m.start()):
                 form = _cap(form)
-            pieces.append(full_text[last : m.start()])
-            pieces.append(form + (m.group(1) or ""))
-            last = m.end()
-        if last == start:
-            return text
-        pieces.append(full_text[last:])
-        return "".join(pieces)
+            yield m.start(), m.end(), form + (m.group(1) or "")
 
 
 _PARENTHESES = re.compile(r"\([^)]*\)")

@@ -89,10 +89,6 @@ class Lexicon:
     _index: dict[str, set[str]] = field(default_factory=dict)  # 3-letter prefix → words
     _indexed: tuple[int, int] = (0, 0)
 
-    def add_text(self, text: str, limit: int = 20000) -> None:
-        """Count the mid-sentence words of ``text`` (up to ``limit`` characters)."""
-        self.add_words(*words_of(text[:limit]))
-
     def add_words(self, capital: list[str], lower: list[str]) -> None:
         """Count words already split by ``words_of``."""
         self.capital.update(capital)
