@@ -42,7 +42,7 @@ from tests import docxgen as g  # noqa: E402
 
 STAGES = {
     "baseline": "from bench.bench_parse import bare_pass; bare_pass(PATH)",
-    "parse": "from uploader.parser import iter_articles\nfor _ in iter_articles(PATH): pass",
+    "parse": "from uploader.parse.volume import iter_articles\nfor _ in iter_articles(PATH): pass",
     "parse+render": (
         "from uploader.config import load_config\nfrom uploader.pipeline import iter_pages\n"
         "from uploader.report import Report\nfor _ in iter_pages(PATH, load_config(), Report()): pass"
@@ -139,7 +139,7 @@ def peak_mb(stage: str, path: Path) -> float | None:
 
 
 def _parse_all(path: Path) -> int:
-    from uploader.parser import iter_articles
+    from uploader.parse.volume import iter_articles
 
     return sum(1 for _ in iter_articles(path))
 

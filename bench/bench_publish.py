@@ -27,12 +27,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.renderkit import with_redirect_texts  # noqa: E402
 from tests.wiki.server import LocalWiki  # noqa: E402
+from uploader.commands import upload_volume  # noqa: E402
 from uploader.config import load_config  # noqa: E402
-from uploader.ledger import Ledger, State, expand  # noqa: E402
 from uploader.model import Page, SourcePos  # noqa: E402
-from uploader.publish import REDIRECT_SUMMARY, Outcome  # noqa: E402
-from uploader.upload import upload_volume  # noqa: E402
+from uploader.publish.ledger import Ledger, State, expand  # noqa: E402
+from uploader.publish.runner import Outcome  # noqa: E402
 
 BODY = (
     "'''{title}''' — Қазақстандағы елді мекен. Халқы 1 200 адам (2009). "
@@ -41,14 +42,16 @@ BODY = (
 
 
 def pages(prefix: str, n: int) -> list[Page]:
-    """n articles, every 4th with one redirect."""
+    """n articles, every 4th with one redirect (its text and summary made by the templates)."""
     return [
-        Page(
-            title=f"{prefix} {i}",
-            wikitext=BODY.format(title=f"{prefix} {i}") * 3,
-            source=SourcePos("bench.docx", i * 10, i * 10 + 3),
-            redirects=(f"{prefix} айдау {i}",) if i % 4 == 0 else (),
-            summary=f"Бот: сынақ {i}",
+        with_redirect_texts(
+            Page(
+                title=f"{prefix} {i}",
+                wikitext=BODY.format(title=f"{prefix} {i}") * 3,
+                source=SourcePos("bench.docx", i * 10, i * 10 + 3),
+                redirects=(f"{prefix} айдау {i}",) if i % 4 == 0 else (),
+                summary=f"Бот: сынақ {i}",
+            )
         )
         for i in range(n)
     ]
@@ -110,7 +113,7 @@ def bench_resume(wiki: LocalWiki, folder: Path, rows: int = 50_000, pending: int
     ]
     t0 = time.perf_counter()
     with Ledger.open(config.run.ledger) as ledger:
-        ledger.register(big, "big", REDIRECT_SUMMARY)
+        ledger.register(big, "big")
         ledger.db.execute(
             "UPDATE items SET state='published', revid=id WHERE seq <= ?", (rows - pending,)
         )

@@ -1,6 +1,6 @@
 """An in-memory stand-in for api.php, for the publisher's fast unit tests.
 
-It answers the few API calls ``uploader.wiki.WikiClient`` sends (tokens, batched info query,
+It answers the few API calls ``uploader.publish.wiki.WikiClient`` sends (tokens, batched info query,
 first revision, content, ``action=edit`` with ``createonly``) the way MediaWiki 1.39 does,
 with formatversion=2 shapes. Faults are queued per action: ``fail("edit", "ratelimited")``.
 The server-backed tests use the real MediaWiki instead (tests/wiki).
@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from uploader.wiki import ApiError
+from uploader.publish.wiki import ApiError
 
 BAD_TITLE_CHARS = set("#<>[]{}|")
 

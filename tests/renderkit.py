@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from uploader.config import load_config
-from uploader.model import Article, Kind, Paragraph, Picture, Role, SourcePos, Span, Table, Vert
-from uploader.render import Citation, RenderContext, RenderSettings
-from uploader.title_index import TitleIndex
+from uploader.model import (
+    Article,
+    Kind,
+    Page,
+    Paragraph,
+    Picture,
+    Role,
+    SourcePos,
+    Span,
+    Table,
+    Vert,
+)
+from uploader.render.article import (
+    Citation,
+    RenderContext,
+    RenderSettings,
+    render_redirect,
+    render_redirect_summary,
+)
+from uploader.render.title_index import TitleIndex
 
 Item = str | Span
 
@@ -97,3 +116,19 @@ def table(*rows: Iterable[Item], after: int = 0) -> Table:
         after_paragraph=after,
         rows=tuple(tuple((Span(c) if isinstance(c, str) else c,) for c in row) for row in rows),
     )
+
+
+def with_redirect_texts(page: Page, ctx: RenderContext | None = None) -> Page:
+    """``page`` with its redirects' wikitext and summary made as the render stage makes them."""
+    ctx = ctx or default_context()
+    return dataclasses.replace(
+        page,
+        redirect_text=render_redirect(page.title, ctx),
+        redirect_summary=render_redirect_summary(page.title, str(page.source), page.volume, ctx),
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def default_context() -> RenderContext:
+    """The render context of the default configuration (built once)."""
+    return context()

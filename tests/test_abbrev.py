@@ -7,15 +7,15 @@ from pathlib import Path
 import pytest
 
 from tests.renderkit import article, para
-from uploader.abbrev import Abbreviations, HeadwordInitials
-from uploader.config import CONFIG_DIR
+from uploader.config import DEFAULTS_DIR
 from uploader.errors import ConfigError
 from uploader.model import Kind
+from uploader.render.abbrev import Abbreviations, HeadwordInitials
 
 
 @pytest.fixture(scope="module")
 def table() -> Abbreviations:
-    return Abbreviations.load(CONFIG_DIR / "abbreviations.toml")
+    return Abbreviations.load(DEFAULTS_DIR / "abbreviations.toml")
 
 
 @pytest.mark.parametrize(

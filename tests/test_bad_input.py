@@ -15,7 +15,7 @@ import pytest
 
 from tests import docxgen as g
 from uploader.errors import InputError
-from uploader.parser import iter_articles
+from uploader.parse.volume import iter_articles
 
 CFB = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -151,13 +151,13 @@ def test_bad_input_legacy_doc_converts_with_libreoffice(tmp_path: Path) -> None:
 def test_cli_ctrl_c_prints_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
-    import uploader.parse_command
+    import uploader.commands
     from uploader.cli import main
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(uploader.parse_command, "run_parse", interrupted)
+    monkeypatch.setattr(uploader.commands, "run_parse", interrupted)
     result = CliRunner().invoke(main, ["parse", str(tmp_path / "v.docx")])
     assert result.exit_code == 130
     assert result.stderr.strip().splitlines() == [

@@ -8,7 +8,7 @@ import mwparserfromhell
 import pytest
 from mwparserfromhell.nodes import HTMLEntity, Text
 
-from uploader.escape import escape_line, escape_text, is_linkable
+from uploader.render.escape import escape_line, escape_text, is_linkable
 
 # One row per markup form MediaWiki would act on.
 MARKUP_FORMS = [

@@ -23,14 +23,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.renderkit import with_redirect_texts
 from tests.wiki.server import LocalWiki
 from uploader.cli import main
+from uploader.commands import upload_volume
 from uploader.config import Config, load_config
 from uploader.errors import WikiError
-from uploader.ledger import Ledger, State
 from uploader.model import Page, SourcePos
-from uploader.publish import REDIRECT_SUMMARY, Outcome
-from uploader.upload import upload_volume
+from uploader.publish.ledger import Ledger, State
+from uploader.publish.runner import Outcome
 
 pytestmark = pytest.mark.wiki
 PROJECT = Path(__file__).resolve().parent.parent
@@ -39,6 +40,10 @@ SHUTOFF = "Қатысушы:KazBot/Run"
 
 def make_pages(prefix: str, n: int, every: int = 4) -> list[Page]:
     """n articles titled '<prefix> N'; every ``every``-th has a redirect (0: none)."""
+    return [with_redirect_texts(p) for p in _bare_pages(prefix, n, every)]
+
+
+def _bare_pages(prefix: str, n: int, every: int) -> list[Page]:
     return [
         Page(
             title=f"{prefix} {i}",
@@ -132,7 +137,7 @@ def write_config(
 def seed(config: Config, pages: list[Page], volume: str = "t") -> None:
     """Register pages in the ledger as a run would, so ``upload resume`` picks them up."""
     with Ledger.open(config.run.ledger) as ledger:
-        ledger.register(pages, volume, REDIRECT_SUMMARY)
+        ledger.register(pages, volume)
         ledger.end_run(ledger.start_run(volume, {"seeded": True}), "seeded")
 
 

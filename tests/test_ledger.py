@@ -10,9 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from uploader.credentials import ENV_SECRET, Credentials, load_credentials, parse_password_file
+from tests.renderkit import with_redirect_texts
 from uploader.errors import ConfigError
-from uploader.ledger import (
+from uploader.model import Page, Quarantined, SourcePos
+from uploader.publish.credentials import (
+    ENV_SECRET,
+    Credentials,
+    load_credentials,
+    parse_password_file,
+)
+from uploader.publish.ledger import (
     CHUNK,
     SCHEMA_VERSION,
     Ledger,
@@ -22,12 +29,12 @@ from uploader.ledger import (
     migrate,
     text_sha1,
 )
-from uploader.model import Page, Quarantined, SourcePos
-from uploader.status import created_pages, format_created, format_status, volume_status
+from uploader.publish.status import created_pages, format_created, format_status, volume_status
 
 
 def page(i: int, text: str = "мәтін", redirects: tuple[str, ...] = ()) -> Page:
-    return Page(f"Бет {i}", f"{text} {i}", SourcePos("v.docx", i, i), redirects=redirects)
+    bare = Page(f"Бет {i}", f"{text} {i}", SourcePos("v.docx", i, i), redirects=redirects)
+    return with_redirect_texts(bare)
 
 
 @pytest.fixture

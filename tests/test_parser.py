@@ -13,8 +13,8 @@ import pytest
 
 from tests import docxgen as g
 from uploader.model import Kind, Role
-from uploader.parser import iter_articles
-from uploader.records import article_record
+from uploader.parse.records import article_record
+from uploader.parse.volume import iter_articles
 from uploader.report import Report
 
 COMPARED = (
@@ -503,7 +503,7 @@ def test_parser_empty_volume_warns(tmp_path: Path) -> None:
 def test_parser_quarantines_a_failing_article(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import uploader.parser as parser_module
+    import uploader.parse.volume as parser_module
 
     real = parser_module.structure
 
@@ -537,7 +537,7 @@ def test_parser_huge_paragraph_streams(tmp_path: Path) -> None:
 def test_parser_quarantines_an_unreadable_paragraph(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import uploader.blocks as blocks_module
+    import uploader.parse.blocks as blocks_module
 
     real = blocks_module._Reader.paragraph
 

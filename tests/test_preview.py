@@ -20,10 +20,10 @@ from uploader.cli import main
 from uploader.config import load_config
 from uploader.model import Kind, Picture, Role
 from uploader.pipeline import iter_pages
-from uploader.preview import safe_name, write_preview
-from uploader.render import render
+from uploader.preview.writer import safe_name, write_preview
+from uploader.render.article import render
+from uploader.render.title_index import TitleIndex
 from uploader.report import Report
-from uploader.title_index import TitleIndex
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,7 +57,9 @@ def test_write_preview_files_and_counts(tmp_path: Path) -> None:
     ctx = context()
     report = Report()
     report.quarantine(_pages(ctx)[0].source, "bad <markup>", "ҚАТЕ")
-    summary = write_preview(iter(_pages(ctx)), tmp_path, report, context=ctx)
+    summary = write_preview(
+        iter(_pages(ctx)), tmp_path, report, templates_dir=ctx.settings.templates_dir
+    )
     assert summary == {
         "articles": 4,
         "pages": 3,
@@ -94,7 +96,9 @@ def test_write_preview_replaces_previous_preview(tmp_path: Path) -> None:
     (tmp_path / "pages" / "media").mkdir(parents=True)
     (tmp_path / "pages" / "Ескі бет.wiki").write_text("old", encoding="utf-8")
     (tmp_path / "pages" / "media" / "old.png").write_bytes(b"old")
-    write_preview(iter(_pages(ctx)[1:]), tmp_path, Report(), context=ctx)
+    write_preview(
+        iter(_pages(ctx)[1:]), tmp_path, Report(), templates_dir=ctx.settings.templates_dir
+    )
     assert not (tmp_path / "pages" / "Ескі бет.wiki").exists()
     assert not (tmp_path / "pages" / "media" / "old.png").exists()
     assert len(list((tmp_path / "pages").glob("*.wiki"))) == 2
@@ -104,7 +108,7 @@ def test_write_preview_html_escapes_everything(tmp_path: Path) -> None:
     ctx = context()
     report = Report()
     report.warn("v.docx:¶3", "strange <img src=x onerror=alert(1)>")
-    write_preview(iter(_pages(ctx)), tmp_path, report, context=ctx)
+    write_preview(iter(_pages(ctx)), tmp_path, report, templates_dir=ctx.settings.templates_dir)
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "<script>" not in html and "<img" not in html and "<b>" not in html
     assert "&lt;script&gt;" in html and "&lt;img src=x" in html
@@ -273,7 +277,9 @@ def test_preview_report_renders_in_chromium(tmp_path: Path) -> None:
     if chromium is None:
         pytest.skip("chromium not installed")
     ctx = context()
-    write_preview(iter(_pages(ctx)), tmp_path / "pv", Report(), context=ctx)
+    write_preview(
+        iter(_pages(ctx)), tmp_path / "pv", Report(), templates_dir=ctx.settings.templates_dir
+    )
     url = (tmp_path / "pv" / "report.html").as_uri()
     flags = [
         chromium,
@@ -311,7 +317,7 @@ def test_iter_pages_quarantines_invalid_pages(
         article("ЖАҚСЫ", title="Жақсы"),
     ]
     monkeypatch.setattr(
-        "uploader.pipeline._iter_articles", lambda path, report, volume: iter(articles)
+        "uploader.pipeline._iter_articles", lambda path, report, volume, config: iter(articles)
     )
     report = Report()
     config = load_config(_config(tmp_path))

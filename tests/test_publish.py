@@ -9,16 +9,21 @@ from pathlib import Path
 import pytest
 
 from tests.fakewiki import FakeApi
-from uploader.collisions import read_collisions
-from uploader.config import RunConfig
+from tests.renderkit import with_redirect_texts
+from uploader.config import RunConfig, load_config
 from uploader.errors import RunStopped, WikiError
-from uploader.ledger import Ledger, State, text_sha1
 from uploader.model import Page, SourcePos
-from uploader.publish import Stopper, dry_run, publish, resume, shutoff_allows
-from uploader.wiki import WikiClient
+from uploader.publish.collisions import read_collisions
+from uploader.publish.ledger import Ledger, State, text_sha1
+from uploader.publish.runner import Stopper, dry_run, publish, resume, shutoff_allows
+from uploader.publish.wiki import WikiClient
 
 
 def make_pages(n: int, redirects_every: int = 3) -> list[Page]:
+    return [with_redirect_texts(p) for p in _bare_pages(n, redirects_every)]
+
+
+def _bare_pages(n: int, redirects_every: int) -> list[Page]:
     return [
         Page(
             title=f"Мақала {i}",
@@ -33,7 +38,8 @@ def make_pages(n: int, redirects_every: int = 3) -> list[Page]:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> RunConfig:
-    return RunConfig(
+    return dataclasses.replace(
+        load_config().run,
         put_throttle=0.0,
         ledger=tmp_path / "ledger.sqlite3",
         log_dir=tmp_path / "logs",
@@ -375,7 +381,7 @@ class ClockStopper(Stopper):
 def test_publish_throttle_spaces_edit_starts(
     api: FakeApi, client: WikiClient, ledger: Ledger, settings: RunConfig
 ) -> None:
-    from uploader.publish import Runner
+    from uploader.publish.runner import Runner
 
     stopper = ClockStopper()
     starts: list[float] = []
@@ -438,7 +444,7 @@ def test_publish_sends_normalized_text_whose_sha1_matches_the_ledger(
     ],
 )
 def test_wiki_family_and_code(api_url: str, expected: tuple[str, str]) -> None:
-    from uploader.wiki import family_and_code
+    from uploader.publish.wiki import family_and_code
 
     assert family_and_code(api_url) == expected
 
@@ -465,7 +471,7 @@ def test_wiki_page_infos_maps_normalized_titles_back(api: FakeApi, client: WikiC
     ],
 )
 def test_wiki_title_problem(title: str, problem: str) -> None:
-    from uploader.wiki import title_problem
+    from uploader.publish.wiki import title_problem
 
     assert title_problem(title) == problem
 

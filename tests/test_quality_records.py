@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.shared import require_shared, run_scorer
-from uploader.parser import iter_articles
-from uploader.records import article_record
+from uploader.parse.records import article_record
+from uploader.parse.volume import iter_articles
 
 ROOT = Path(__file__).resolve().parents[1]
 

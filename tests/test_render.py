@@ -11,9 +11,9 @@ import pytest
 from tests.renderkit import BR, article, b, context, i, para, sub, sup, table
 from uploader.config import TEMPLATES_DIR
 from uploader.model import Kind, Picture, Role, Span
-from uploader.render import Fields, make_environment, render, render_redirect
-from uploader.title_index import TitleIndex
-from uploader.validate import markup_problems
+from uploader.render.article import Fields, make_environment, render, render_redirect
+from uploader.render.title_index import TitleIndex
+from uploader.render.validate import markup_problems
 
 
 @pytest.fixture(scope="module")

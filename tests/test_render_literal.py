@@ -28,10 +28,10 @@ from mwparserfromhell.nodes import (
 
 from tests.renderkit import article, b, context, i, para, sup, table
 from tests.test_escape import MARKUP_FORMS
-from uploader.escape import is_linkable
 from uploader.model import Paragraph, Role, Span, Table, Vert
-from uploader.render import render
-from uploader.validate import markup_problems
+from uploader.render.article import render
+from uploader.render.escape import is_linkable
+from uploader.render.validate import markup_problems
 
 HARMLESS = "зиянсыз"
 HARMLESS_UNLINKABLE = "зиян:сыз"  # a cross-reference the converter keeps as text, not a link

@@ -10,8 +10,9 @@ import pytest
 from tests import docxgen as dg
 from tests.renderkit import article
 from uploader.model import Kind
+from uploader.pipeline.title_index import build_index, cache_file
+from uploader.render.title_index import TitleIndex, normalise
 from uploader.report import Report
-from uploader.title_index import TitleIndex, build_index, cache_file, normalise
 
 
 @pytest.fixture(scope="module")

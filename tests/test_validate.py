@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from uploader.model import Page, SourcePos
-from uploader.validate import (
+from uploader.render.validate import (
     Validator,
     has_body,
     markup_problems,

@@ -1,10 +1,11 @@
-"""The ``upload`` command: parses options, calls the library, reports errors in one line.
-
-Each command is a thin wrapper; the work lives in the library modules.
+"""The ``upload`` command: parses options, calls one ``uploader.commands`` function each,
+and turns every error into one line with what to do.
 """
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -31,6 +32,16 @@ def one_line_errors(func: F) -> F:
         except UploaderError as exc:
             click.echo(f"upload: error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except OSError as exc:
+            click.echo(f"upload: error: {os_error_line(exc)}", err=True)
+            sys.exit(1)
+        except sqlite3.Error as exc:
+            click.echo(
+                f"upload: error: ledger database: {exc}; check the [run] ledger file "
+                "(is another run using it, is it a ledger, is its folder writable?)",
+                err=True,
+            )
+            sys.exit(1)
         except KeyboardInterrupt:
             # A second Ctrl-C, or one before any edit: the ledger is consistent at every
             # commit, so nothing is lost; an in-flight row is settled by `upload resume`.
@@ -40,6 +51,22 @@ def one_line_errors(func: F) -> F:
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for a file-system error: the path, the reason, and what to do."""
+    path = exc.filename or "a file"
+    reason = exc.strerror or str(exc)
+    hint = {
+        errno.EACCES: "check its permissions",
+        errno.EPERM: "check its permissions",
+        errno.EROFS: "choose a writable place",
+        errno.ENOENT: "check that the path exists",
+        errno.ENOSPC: "free some disk space",
+        errno.ENOTDIR: "a part of the path is not a folder",
+        errno.EISDIR: "give a file, not a folder",
+    }.get(exc.errno or 0, "check the path")
+    return f"{path}: {reason}; {hint}"
 
 
 config_option = click.option(
@@ -61,15 +88,15 @@ def main() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--jsonl", is_flag=True, help="Write one JSON object per article to stdout.")
 @click.option("--limit", type=int, default=None, help="Stop after N articles.")
+@config_option
 @one_line_errors
-def parse(files: tuple[Path, ...], jsonl: bool, limit: int | None) -> None:
+def parse(
+    files: tuple[Path, ...], jsonl: bool, limit: int | None, config_path: Path | None
+) -> None:
     """Parse volume FILES into article records."""
-    from uploader.parse_command import run_parse
+    from uploader.commands import run_parse
 
-    run_parse(files, jsonl=jsonl, limit=limit, out=sys.stdout, err=sys.stderr)
-
-
-# --- offline preview (uploader.preview) -------------------------------------------------
+    run_parse(files, jsonl=jsonl, limit=limit, out=sys.stdout, err=sys.stderr, config=config_path)
 
 
 @main.command("preview")
@@ -83,13 +110,10 @@ def preview_command(
     file: Path, out_dir: Path, config_path: Path | None, limit: int | None, volume: str | None
 ) -> None:
     """Render FILE offline into --out DIR: pages.jsonl, .wiki files, report.html."""
-    from uploader.preview import run_preview
+    from uploader.commands import run_preview
 
     summary = run_preview(file, out_dir, config_path=config_path, limit=limit, volume=volume)
     click.echo(" ".join(f"{key}={value}" for key, value in summary.items()))
-
-
-# --- publishing (uploader.upload / uploader.status) -------------------------------------
 
 
 @main.command("volume")
@@ -111,11 +135,10 @@ def volume_command(
     no_progress: bool,
 ) -> None:
     """Publish configured VOLUME: parse, render, create the pages."""
-    from uploader.config import load_config
-    from uploader.upload import upload_volume
+    from uploader.commands import upload_volume
 
     result = upload_volume(
-        load_config(config_path),
+        config_path,
         volume,
         dry_run_only=dry_run or offline,
         offline=offline,
@@ -133,11 +156,9 @@ def volume_command(
 @one_line_errors
 def resume_command(config_path: Path | None, max_edits: int | None, no_progress: bool) -> None:
     """Continue the last run from the ledger."""
-    from uploader.config import load_config
-    from uploader.upload import upload_resume
+    from uploader.commands import upload_resume
 
-    config = load_config(config_path)
-    outcome = upload_resume(config, max_edits=max_edits, progress=not no_progress)
+    outcome = upload_resume(config_path, max_edits=max_edits, progress=not no_progress)
     click.echo(outcome.line())
 
 
@@ -147,13 +168,9 @@ def resume_command(config_path: Path | None, max_edits: int | None, no_progress:
 @one_line_errors
 def status_command(config_path: Path | None, as_json: bool) -> None:
     """Per volume: counts per state, last run, rate and ETA."""
-    from uploader.config import load_config
-    from uploader.ledger import Ledger
-    from uploader.status import format_status, volume_status
+    from uploader.commands import show_status
 
-    config = load_config(config_path)
-    with Ledger.open(config.run.ledger) as ledger:
-        click.echo(format_status(volume_status(ledger, config.run.put_throttle), as_json))
+    click.echo(show_status(config_path, as_json))
 
 
 @main.command("created")
@@ -163,13 +180,9 @@ def status_command(config_path: Path | None, as_json: bool) -> None:
 @one_line_errors
 def created_command(config_path: Path | None, volume: str | None, fmt: str) -> None:
     """List every page the bot created, with its revision id."""
-    from uploader.config import load_config
-    from uploader.ledger import Ledger
-    from uploader.status import created_pages, format_created
+    from uploader.commands import list_created
 
-    config = load_config(config_path)
-    with Ledger.open(config.run.ledger) as ledger:
-        click.echo(format_created(created_pages(ledger, volume), fmt))
+    click.echo(list_created(config_path, volume, fmt))
 
 
 if __name__ == "__main__":  # pragma: no cover

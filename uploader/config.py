@@ -1,8 +1,14 @@
-"""Configuration: ``config/default.toml`` overlaid by the operator's TOML file.
+"""Configuration, read and typed in one place: the shipped defaults overlaid by the operator's file.
 
-The operator's file comes from ``--config PATH`` or the ``UPLOADER_CONFIG`` environment
-variable. Relative paths in a file resolve against that file's directory. The result is an
-immutable ``Config``; nothing here is global or mutable.
+The defaults (``uploader/defaults/default.toml``, with the naming word lists in
+``parser.toml`` and the abbreviations in ``abbreviations.toml``) are package data, so a
+normal install finds them; the checkout's top-level ``config/`` is the same folder. Every
+default value lives in those files only: the dataclasses below have no defaults of their own.
+
+The operator's file comes from ``--config PATH`` or ``UPLOADER_CONFIG``. Relative paths in a
+file resolve against that file's folder; the defaults' ``[run]`` state paths resolve against
+the working directory (so state lands where the operator works, never inside the install).
+The result is an immutable ``Config``; nothing here is global or mutable.
 """
 
 from __future__ import annotations
@@ -10,21 +16,24 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+import types
+import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from uploader.errors import ConfigError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CONFIG_DIR = PROJECT_ROOT / "config"
-DEFAULT_CONFIG = CONFIG_DIR / "default.toml"
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
+PACKAGE_DIR = Path(str(resources.files("uploader")))
+DEFAULTS_DIR = PACKAGE_DIR / "defaults"
+DEFAULT_CONFIG = DEFAULTS_DIR / "default.toml"
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
 ENV_VAR = "UPLOADER_CONFIG"
 
-# Keys whose values are paths, resolved against the directory of the file that set them.
+# Keys whose values are paths, resolved against the folder of the file that set them.
 _PATH_KEYS = {
     ("run", "ledger"),
     ("run", "log_dir"),
@@ -33,52 +42,207 @@ _PATH_KEYS = {
     ("wiki", "password_file"),
     ("render", "templates_dir"),
     ("render", "abbreviations"),
+    ("render", "title_index_cache"),
+    ("naming", "word_lists"),
 }
+_TABLES = ("wiki", "run", "volumes", "render", "citation", "naming")
 
 
 @dataclass(frozen=True)
 class WikiConfig:
-    """Where and as whom to publish."""
+    """``[wiki]``: where and as whom to publish."""
 
     api: str
     user: str
-    password_file: Path | None = None
-    family: str = ""  # pywikibot family name; derived from the API URL when empty
-    lang: str = "kk"
+    password_file: Path | None
+    family: str  # pywikibot family name; derived from the API URL when empty
+    lang: str
 
 
 @dataclass(frozen=True)
 class RunConfig:
-    """How a run behaves: rate, lag, retries, where state lives, when to stop."""
+    """``[run]``: rate, lag, retries, where state lives, when to stop."""
 
-    put_throttle: float = 10.0
-    maxlag: int = 5
-    ledger: Path = PROJECT_ROOT / "state" / "ledger.sqlite3"
-    # Unset (empty) paths below live beside the ledger: <ledger dir>/logs, /preview, /STOP.
-    log_dir: Path = Path()
-    preview_dir: Path = Path()
-    shutoff_page: str = ""
-    shutoff_every: int = 5
-    shutoff_allow: str = ""  # regex the shutoff page must match for the bot to run
-    stop_file: Path = Path()
-    max_retries: int = 3
-    retry_wait: float = 5.0
-    max_edits: int = 0  # 0 = unlimited
-    batch_size: int = 50
+    put_throttle: float
+    maxlag: int
+    ledger: Path
+    log_dir: Path  # unset (empty): <ledger dir>/logs; likewise preview and STOP below
+    preview_dir: Path
+    shutoff_page: str
+    shutoff_every: int
+    shutoff_allow: str  # regex the shutoff page must match for the bot to run
+    stop_file: Path
+    max_retries: int
+    retry_wait: float
+    max_edits: int  # 0 = unlimited
+    batch_size: int
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """``[render]``: templates, sections, categories, maintenance notices, link policy."""
+
+    templates_dir: Path
+    abbreviations: Path
+    article_template: str
+    redirect_template: str
+    summary_template: str
+    redirect_summary_template: str
+    sections: Mapping[str, str]
+    works_label: str
+    literature_label: str
+    tracking_categories: tuple[str, ...]
+    kind_categories: Mapping[str, tuple[str, ...]]
+    stub_template: str
+    stub_threshold: int
+    references: str
+    magic: Mapping[str, str]
+    latin_protect: bool
+    latin_skip: str
+    latin_single_words: bool
+    surname_pattern: str
+    unknown_links: str
+    signature: str
+    title_index: bool
+    title_index_cache: Path | None
+
+    @classmethod
+    def from_section(cls, raw: Mapping[str, Any]) -> RenderSettings:
+        """Read and check a ``[render]`` table (all keys required, unknown keys refused)."""
+        settings: RenderSettings = typed(cls, raw, "render")
+        if settings.unknown_links not in ("red", "text"):
+            raise ConfigError('config: [render] unknown_links must be "red" or "text"')
+        if settings.signature not in ("citation", "body"):
+            raise ConfigError('config: [render] signature must be "citation" or "body"')
+        for name in ("works", "literature", "sources", "see_also"):
+            if not settings.sections.get(name):
+                raise ConfigError(f"config: [render.sections] needs {name}")
+        for name in ("redirect", "defaultsort", "category"):
+            if not settings.magic.get(name):
+                raise ConfigError(f"config: [render.magic] needs {name}")
+        return settings
+
+
+class Fields(dict[str, Any]):
+    """A dict whose keys templates read as attributes (``citation.title``).
+
+    Jinja2 tries ``getattr`` before ``[]``; on a plain dict that first try raises and is
+    caught for every value. Here it succeeds, with the same result.
+    """
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """``[citation]``: the encyclopedia, and per-volume number, year and ISBN."""
+
+    template: str
+    title: str
+    editor: str
+    location: str
+    publisher: str
+    year: str
+    licence: str
+    summary_prefix: str
+    volume_word: str
+    volumes: Mapping[str, Mapping[str, str]]
+
+    @classmethod
+    def from_section(cls, raw: Mapping[str, Any]) -> Citation:
+        """Read a ``[citation]`` table."""
+        data = dict(raw)
+        volumes = data.pop("volumes", {})
+        if not isinstance(volumes, Mapping):
+            raise ConfigError("config: [citation.volumes] must be a table")
+        citation: Citation = typed(cls, {**data, "volumes": {}}, "citation")
+        if not citation.template or not citation.title:
+            raise ConfigError("config: [citation] needs template and title")
+        per = {}
+        for key, value in volumes.items():
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"config: [citation.volumes.{key}] must be a table")
+            per[str(key)] = MappingProxyType({str(a): str(b) for a, b in value.items()})
+        return dataclasses.replace(citation, volumes=MappingProxyType(per))
+
+    def problem(self, volume: str | None) -> str | None:
+        """Why the citation for ``volume`` is incomplete (None when it is complete)."""
+        if volume is None:
+            return "volume unknown (not in [volumes]): citation lacks volume number and ISBN"
+        if str(volume) not in self.volumes:
+            return f"no [citation.volumes.{volume}] entry: citation lacks volume number and ISBN"
+        return None
+
+    def for_volume(self, volume: str | None) -> Fields:
+        """The citation values for a volume key (number, year, ISBN when configured)."""
+        per = self.volumes.get(str(volume), {}) if volume is not None else {}
+        return Fields(
+            {
+                "template": self.template,
+                "title": self.title,
+                "editor": self.editor,
+                "location": self.location,
+                "publisher": self.publisher,
+                "year": per.get("year", self.year),
+                "isbn": per.get("isbn", ""),
+                "volume": per.get("number", ""),
+                "volume_word": self.volume_word,
+                "licence": self.licence,
+                "summary_prefix": self.summary_prefix,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class NamingRules:
+    """The word lists that name pages (``parser.toml``, overlaid by ``[naming]`` keys)."""
+
+    surname_endings: tuple[str, ...]
+    ruler_titles: frozenset[str]
+    acronyms: frozenset[str]
+    proper_nouns: frozenset[str]
+    place_nouns: Mapping[str, str]
+
+    @classmethod
+    def from_section(cls, raw: Mapping[str, Any]) -> NamingRules:
+        """Read the naming word lists (longest surname endings first; proper nouns folded)."""
+        data = {k: v for k, v in raw.items() if k != "word_lists"}
+        rules: NamingRules = typed(cls, data, "naming")
+        return dataclasses.replace(
+            rules,
+            surname_endings=tuple(sorted(rules.surname_endings, key=len, reverse=True)),
+            proper_nouns=frozenset(w.lower() for w in rules.proper_nouns),
+        )
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> NamingRules:
+        """The rules of the default configuration, or of one word-list file."""
+        if path is None:
+            return load_config().naming
+        return cls.from_section(_read_toml(path))
 
 
 @dataclass(frozen=True)
 class Config:
-    """The merged configuration, immutable."""
+    """The merged configuration, immutable and typed per section."""
 
     raw: Mapping[str, Any]
     wiki: WikiConfig
     run: RunConfig
     volumes: Mapping[str, Path]
-    sources: tuple[Path, ...] = field(default_factory=tuple)
+    render: RenderSettings
+    citation: Citation
+    naming: NamingRules
+    sources: tuple[Path, ...]
 
     def section(self, name: str) -> Mapping[str, Any]:
-        """A raw section (e.g. ``render``, ``citation``) as a read-only mapping."""
+        """A raw section (e.g. ``render``) as a read-only mapping."""
         value = self.raw.get(name, {})
         if not isinstance(value, Mapping):
             raise ConfigError(f"config: [{name}] must be a table")
@@ -94,6 +258,13 @@ class Config:
             )
         return self.volumes[key]
 
+    def title_index_cache(self) -> Path:
+        """Where the title index caches each volume: the setting, else beside the ledger."""
+        return self.render.title_index_cache or self.run.ledger.parent / "title-index"
+
+
+# --- reading ------------------------------------------------------------------------------
+
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
@@ -101,24 +272,40 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a config file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
 
 
-def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
+def _check_tables(data: Mapping[str, Any], path: Path) -> None:
+    for name, value in data.items():
+        if name not in _TABLES:
+            known = ", ".join(f"[{t}]" for t in _TABLES)
+            raise ConfigError(f"{path}: unknown table or key {name!r} (known: {known})")
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{path}: {name} must be a table ([{name}]), not a value")
+
+
+def _resolve_paths(data: dict[str, Any], base: Path, run_base: Path) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for section, value in data.items():
         if not isinstance(value, dict):
             out[section] = value
             continue
         resolved = dict(value)
+        root = run_base if section == "run" else base
         for key, item in value.items():
             if (
                 isinstance(item, str)
                 and item
                 and ((section, key) in _PATH_KEYS or section == "volumes")
             ):
-                resolved[key] = str((base / os.path.expanduser(item)).resolve())
+                resolved[key] = str((root / os.path.expanduser(item)).resolve())
         out[section] = resolved
     return out
 
@@ -133,27 +320,64 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _typed(cls: type, section: Mapping[str, Any], name: str) -> Any:
-    known = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(section) - set(known))
+def _convert(hint: Any, value: Any) -> Any:
+    """``value`` as the annotated type, or ValueError/TypeError."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if hint is Path:
+        if not isinstance(value, str):
+            raise TypeError(value)
+        return Path(value)
+    if origin in (typing.Union, types.UnionType) and type(None) in args:
+        inner = next(a for a in args if a is not type(None))
+        return None if value in (None, "") else _convert(inner, value)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise TypeError(value)
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(value)
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ValueError(value)
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise TypeError(value)
+        return value
+    if origin in (tuple, frozenset):
+        if not isinstance(value, list | tuple):
+            raise TypeError(value)
+        items = [_convert(args[0], v) for v in value]
+        return tuple(items) if origin is tuple else frozenset(items)
+    if origin is Mapping:
+        if not isinstance(value, Mapping):
+            raise TypeError(value)
+        return MappingProxyType({str(k): _convert(args[1], v) for k, v in value.items()})
+    raise TypeError(hint)  # pragma: no cover - a field type this reader does not know
+
+
+def typed(cls: type, section: Mapping[str, Any], name: str) -> Any:
+    """Build dataclass ``cls`` from a table: every field required, types checked."""
+    hints = typing.get_type_hints(cls)
+    fields = [f.name for f in dataclasses.fields(cls)]
+    unknown = sorted(set(section) - set(fields))
     if unknown:
         raise ConfigError(f"config: unknown key(s) in [{name}]: {', '.join(unknown)}")
+    missing = [f for f in fields if f not in section]
+    if missing:
+        raise ConfigError(f"config: [{name}] lacks {', '.join(missing)}")
     kwargs: dict[str, Any] = {}
-    for key, value in section.items():
-        default = known[key].default
+    for key in fields:
+        value = section[key]
         try:
-            if isinstance(default, Path) or (key == "password_file" and value):
-                kwargs[key] = Path(value)
-            elif isinstance(default, bool):
-                kwargs[key] = bool(value)
-            elif isinstance(default, int):
-                kwargs[key] = int(value)
-            elif isinstance(default, float):
-                kwargs[key] = float(value)
-            else:
-                kwargs[key] = value
+            kwargs[key] = _convert(hints[key], value)
         except (TypeError, ValueError):
-            raise ConfigError(f"config: [{name}] {key} = {value!r} has the wrong type") from None
+            raise ConfigError(
+                f"config: [{name}] {key} = {value!r} has the wrong type or a negative value"
+            ) from None
     return cls(**kwargs)
 
 
@@ -168,23 +392,36 @@ def _beside_ledger(run: RunConfig) -> RunConfig:
     )
 
 
+def _naming(data: Mapping[str, Any]) -> NamingRules:
+    """The word-list file named by ``[naming] word_lists``, overlaid by ``[naming]`` keys."""
+    section = dict(data.get("naming", {}))
+    lists = section.get("word_lists")
+    base = _read_toml(Path(lists)) if lists else {}
+    return NamingRules.from_section({**base, **section})
+
+
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     """Load the default config, overlaid by ``path`` or ``$UPLOADER_CONFIG`` when given."""
     sources = [DEFAULT_CONFIG]
-    data = _resolve_paths(_read_toml(DEFAULT_CONFIG), DEFAULT_CONFIG.parent)
+    data = _resolve_paths(_read_toml(DEFAULT_CONFIG), DEFAULTS_DIR, Path.cwd())
     chosen = path or os.environ.get(ENV_VAR) or None
     if chosen:
         user_path = Path(chosen).expanduser().resolve()
-        data = _merge(data, _resolve_paths(_read_toml(user_path), user_path.parent))
+        user = _read_toml(user_path)
+        _check_tables(user, user_path)
+        data = _merge(data, _resolve_paths(user, user_path.parent, user_path.parent))
         sources.append(user_path)
     wiki_raw = dict(data.get("wiki", {}))
     if not wiki_raw.get("api") or not wiki_raw.get("user"):
         raise ConfigError("config: [wiki] needs api and user")
-    volumes = {str(k): Path(v) for k, v in dict(data.get("volumes", {})).items()}
+    volumes = {str(k): Path(str(v)) for k, v in dict(data.get("volumes", {})).items()}
     return Config(
         raw=MappingProxyType(data),
-        wiki=_typed(WikiConfig, wiki_raw, "wiki"),
-        run=_beside_ledger(_typed(RunConfig, dict(data.get("run", {})), "run")),
+        wiki=typed(WikiConfig, wiki_raw, "wiki"),
+        run=_beside_ledger(typed(RunConfig, dict(data.get("run", {})), "run")),
         volumes=MappingProxyType(volumes),
+        render=RenderSettings.from_section(dict(data.get("render", {}))),
+        citation=Citation.from_section(dict(data.get("citation", {}))),
+        naming=_naming(data),
         sources=tuple(sources),
     )

@@ -182,8 +182,23 @@ class Quarantined:
 
 
 @dataclass(frozen=True, slots=True)
+class Save:
+    """One page the wiki will hold: the article or one of its redirects, exactly as sent."""
+
+    title: str
+    wikitext: str
+    summary: str
+    redirect_to: str = ""  # the article's title, for a redirect; "" for the article
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
-    """A rendered wiki page ready for validation and publishing."""
+    """A rendered wiki page ready for validation and publishing.
+
+    The render stage fills every field that will be saved (the article's wikitext and edit
+    summary, the redirects' wikitext and summary); preview, dry run and publisher read them
+    through ``saves`` and never render anything themselves.
+    """
 
     title: str
     wikitext: str
@@ -194,8 +209,18 @@ class Page:
     headword: str = ""
     pictures: tuple[Picture, ...] = ()
     volume: str | None = None
+    redirect_text: str = ""  # the wikitext of each redirect page (they all point here)
+    redirect_summary: str = ""  # the edit summary of each redirect
 
     @property
     def key(self) -> str:
         """Stable identity of the article in its volume: file name and paragraph index."""
         return f"{self.source.file}:{self.source.start}"
+
+    def saves(self) -> tuple[Save, ...]:
+        """The article, then each redirect (once, never onto the article's own title)."""
+        out = [Save(self.title, self.wikitext, self.summary)]
+        for title in dict.fromkeys(self.redirects):
+            if title and title != self.title:
+                out.append(Save(title, self.redirect_text, self.redirect_summary, self.title))
+        return tuple(out)

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from uploader.errors import ConfigError
-from uploader.ledger import Item, Ledger, Run, State
+from uploader.publish.ledger import Item, Ledger, Run, State
 
 
 @dataclass(frozen=True)

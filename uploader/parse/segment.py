@@ -9,8 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-from uploader.blocks import Block
-from uploader.headword import HeadwordMatch, is_letter_divider, is_running_head, match_headword
+from uploader.parse.blocks import Block
+from uploader.parse.headword import (
+    HeadwordMatch,
+    is_letter_divider,
+    is_running_head,
+    match_headword,
+)
 
 
 class Draft(NamedTuple):

@@ -2,7 +2,7 @@
 
 The layout, the sources section, redirects and the edit summary are templates in
 ``templates/``; section names, categories, maintenance templates and the citation are settings
-(``[render]``, ``[citation]``). Inline text is built from segments (``uploader.inline``) and
+(``[render]``, ``[citation]``). Inline text is built from segments (``uploader.render.inline``) and
 every value from the volume is wiki-escaped; templates get it as ready wikitext
 (``WikiMarkup``) or escape it on output.
 """
@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from uploader.abbrev import Abbreviations, HeadwordInitials
-from uploader.config import CONFIG_DIR, TEMPLATES_DIR, Config
+from uploader.config import Citation, Config, Fields, RenderSettings
 from uploader.errors import ConfigError
-from uploader.escape import escape_text, is_linkable
-from uploader.inline import (
+from uploader.model import Article, Kind, Page, Paragraph, Picture, Role, Table
+from uploader.render.abbrev import Abbreviations, HeadwordInitials
+from uploader.render.escape import escape_text, is_linkable
+from uploader.render.inline import (
     Seg,
     emit,
     has_text,
@@ -33,8 +34,8 @@ from uploader.inline import (
     segments,
     strip_label,
 )
-from uploader.model import Article, Kind, Page, Paragraph, Picture, Role, Table
-from uploader.title_index import TitleIndex
+from uploader.render.title_index import TitleIndex
+from uploader.wikitext import cap_summary, strip_qualifier
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,22 +49,6 @@ class WikiMarkup(str):
     """Wikitext the renderer built itself (already escaped); templates output it as is."""
 
     __slots__ = ()
-
-
-class Fields(dict[str, Any]):
-    """A dict whose keys templates read as attributes (``citation.title``).
-
-    Jinja2 tries ``getattr`` before ``[]``; on a plain dict that first try raises and is
-    caught for every value. Here it succeeds, with the same result.
-    """
-
-    __slots__ = ()
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
 
 
 # Template values repeat from page to page (settings, the citation): escape each once.
@@ -108,125 +93,6 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
 
 
 @dataclass(frozen=True)
-class RenderSettings:
-    """The ``[render]`` section."""
-
-    templates_dir: Path = TEMPLATES_DIR
-    abbreviations: Path = CONFIG_DIR / "abbreviations.toml"
-    article_template: str = "article.j2"
-    redirect_template: str = "redirect.j2"
-    summary_template: str = "summary.j2"
-    sections: Mapping[str, str] = field(default_factory=dict)
-    works_label: str = r"Шығ\.\s*:?"
-    literature_label: str = r"Әдеб\.\s*:?"
-    tracking_categories: tuple[str, ...] = ()
-    kind_categories: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    stub_template: str = ""
-    stub_threshold: int = 0
-    references: str = "<references />"
-    magic: Mapping[str, str] = field(default_factory=dict)
-    latin_protect: bool = True
-    latin_skip: str = ""
-    latin_single_words: bool = True
-    surname_pattern: str = ""
-    unknown_links: str = "red"
-    signature: str = "citation"
-    title_index: bool = True
-    title_index_cache: str = ""
-
-    @classmethod
-    def from_section(cls, raw: Mapping[str, Any]) -> RenderSettings:
-        """Read the ``[render]`` section; unknown keys are a ConfigError."""
-        known = cls.__dataclass_fields__
-        unknown = sorted(set(raw) - set(known))
-        if unknown:
-            raise ConfigError(f"config: unknown key(s) in [render]: {', '.join(unknown)}")
-        kwargs: dict[str, Any] = {}
-        for key, value in raw.items():
-            if key in ("templates_dir", "abbreviations"):
-                kwargs[key] = Path(value)
-            elif key == "tracking_categories":
-                kwargs[key] = tuple(str(v) for v in value)
-            elif key == "kind_categories":
-                kwargs[key] = {str(k): tuple(str(x) for x in v) for k, v in dict(value).items()}
-            elif key in ("sections", "magic"):
-                kwargs[key] = {str(k): str(v) for k, v in dict(value).items()}
-            else:
-                kwargs[key] = value
-        settings = cls(**kwargs)
-        if settings.unknown_links not in ("red", "text"):
-            raise ConfigError('config: [render] unknown_links must be "red" or "text"')
-        if settings.signature not in ("citation", "body"):
-            raise ConfigError('config: [render] signature must be "citation" or "body"')
-        for name in ("works", "literature", "sources", "see_also"):
-            if not settings.sections.get(name):
-                raise ConfigError(f"config: [render.sections] needs {name}")
-        for name in ("redirect", "defaultsort", "category"):
-            if not settings.magic.get(name):
-                raise ConfigError(f"config: [render.magic] needs {name}")
-        return settings
-
-
-@dataclass(frozen=True)
-class Citation:
-    """The ``[citation]`` section: the encyclopedia, and per-volume number, year and ISBN."""
-
-    template: str
-    title: str
-    editor: str = ""
-    location: str = ""
-    publisher: str = ""
-    year: str = ""
-    licence: str = ""
-    summary_prefix: str = ""
-    volume_word: str = "том"
-    volumes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-
-    @classmethod
-    def from_section(cls, raw: Mapping[str, Any]) -> Citation:
-        """Read the ``[citation]`` section."""
-        data = dict(raw)
-        volumes = {
-            str(k): {str(a): str(b) for a, b in dict(v).items()}
-            for k, v in dict(data.pop("volumes", {})).items()
-        }
-        known = set(cls.__dataclass_fields__) - {"volumes"}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(f"config: unknown key(s) in [citation]: {', '.join(unknown)}")
-        if not data.get("template") or not data.get("title"):
-            raise ConfigError("config: [citation] needs template and title")
-        return cls(**{k: str(v) for k, v in data.items()}, volumes=volumes)
-
-    def problem(self, volume: str | None) -> str | None:
-        """Why the citation for ``volume`` is incomplete (None when it is complete)."""
-        if volume is None:
-            return "volume unknown (not in [volumes]): citation lacks volume number and ISBN"
-        if str(volume) not in self.volumes:
-            return f"no [citation.volumes.{volume}] entry: citation lacks volume number and ISBN"
-        return None
-
-    def for_volume(self, volume: str | None) -> dict[str, str]:
-        """The citation values for a volume key (number, year, ISBN when configured)."""
-        per = self.volumes.get(str(volume), {}) if volume is not None else {}
-        return Fields(
-            {
-                "template": self.template,
-                "title": self.title,
-                "editor": self.editor,
-                "location": self.location,
-                "publisher": self.publisher,
-                "year": per.get("year", self.year),
-                "isbn": per.get("isbn", ""),
-                "volume": per.get("number", ""),
-                "volume_word": self.volume_word,
-                "licence": self.licence,
-                "summary_prefix": self.summary_prefix,
-            }
-        )
-
-
-@dataclass(frozen=True)
 class RenderContext:
     """Everything ``render`` needs, built once per run (templates compiled once)."""
 
@@ -239,6 +105,7 @@ class RenderContext:
     article_template: jinja2.Template | None = None
     redirect_template: jinja2.Template | None = None
     summary_template: jinja2.Template | None = None
+    redirect_summary_template: jinja2.Template | None = None
     latin_skip: re.Pattern[str] | None = None
     works_label: re.Pattern[str] | None = None
     literature_label: re.Pattern[str] | None = None
@@ -249,9 +116,7 @@ class RenderContext:
         cls, config: Config, index: TitleIndex | None = None, volume: str | None = None
     ) -> RenderContext:
         """Build the context from the ``[render]`` and ``[citation]`` sections."""
-        settings = RenderSettings.from_section(config.section("render"))
-        citation = Citation.from_section(config.section("citation"))
-        return cls.build(settings, citation, index=index, volume=volume)
+        return cls.build(config.render, config.citation, index=index, volume=volume)
 
     @classmethod
     def build(
@@ -270,6 +135,7 @@ class RenderContext:
                     settings.article_template,
                     settings.redirect_template,
                     settings.summary_template,
+                    settings.redirect_summary_template,
                 )
             ]
         except jinja2.TemplateError as exc:
@@ -291,6 +157,7 @@ class RenderContext:
             article_template=templates[0],
             redirect_template=templates[1],
             summary_template=templates[2],
+            redirect_summary_template=templates[3],
             latin_skip=skip,
             works_label=works,
             literature_label=literature,
@@ -350,7 +217,11 @@ def render(article: Article, context: RenderContext) -> Page:
         source=article.source,
         redirects=tuple(r for r in dict.fromkeys(article.redirects) if r != article.title),
         warnings=tuple(work.warnings),
-        summary=" ".join(summary.split()),
+        summary=_one_line(summary),
+        redirect_text=render_redirect(article.title, context),
+        redirect_summary=render_redirect_summary(
+            article.title, str(article.source), volume, context
+        ),
         headword=article.headword,
         pictures=article.pictures,
         volume=volume,
@@ -366,6 +237,25 @@ def render_redirect(target: str, context: RenderContext) -> str:
     ).strip()
 
 
+def render_redirect_summary(
+    target: str, source: str, volume: str | None, context: RenderContext
+) -> str:
+    """The edit summary of a redirect to ``target`` (from the template, with the licence)."""
+    assert context.redirect_summary_template is not None
+    citation = context.citation.for_volume(volume)
+    text = context.redirect_summary_template.render(
+        citation=citation,
+        prefix=citation["summary_prefix"],
+        target=link_target(target),
+        source=source,
+    )
+    return _one_line(text)
+
+
+def _one_line(text: str) -> str:
+    return cap_summary(text)
+
+
 _TRAILING_BLANKS = re.compile(r"[ \t]+\n")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
@@ -379,7 +269,7 @@ def _tidy(text: str) -> str:
 
 
 def _bare(name: str) -> str:
-    return re.sub(r"\s*\([^)]*\)$", "", name).strip()
+    return strip_qualifier(name)
 
 
 def _blocks(work: _Work) -> tuple[list[WikiMarkup], list[WikiMarkup], list[WikiMarkup]]:

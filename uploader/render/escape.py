@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from uploader.wikitext import URI_SCHEMES
+
 # Characters escaped wherever they occur: brackets, braces, pipes, apostrophes (bold and
 # italic), angle brackets (tags), ampersands (entities), tildes (signatures).
 _ALWAYS = {
@@ -30,11 +32,7 @@ _UNDERSCORES = re.compile(r"_{2,}")
 _BANGS = re.compile(r"!{2,}")
 
 # Free external links (http://x, mailto:x ...) start with a URL scheme and a colon.
-_SCHEMES = (
-    "bitcoin|ftp|ftps|geo|git|gopher|http|https|irc|ircs|magnet|mailto|matrix|mms|news|nntp|"
-    "redis|sftp|sip|sips|sms|ssh|svn|tel|telnet|urn|worldwind|xmpp"
-)
-_FREE_LINK = re.compile(rf"(?i)(?<![\w])({_SCHEMES}):")
+_FREE_LINK = re.compile(rf"(?i)(?<![\w])({URI_SCHEMES}):")
 # Magic links (ISBN 5-8980..., RFC 1234, PMID 123) need a space between word and number.
 _MAGIC_LINK = re.compile(r"\b(ISBN|RFC|PMID)(\s+)(?=[\dXx])")
 # Characters that start block markup at the beginning of a line.

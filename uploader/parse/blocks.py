@@ -16,10 +16,17 @@ from typing import NamedTuple
 
 from lxml import etree
 
-from uploader.docx_package import DocxPackage, ParaStyle, R, RunStyle, W, merge
 from uploader.errors import InputError
-from uploader.legacy import TELLTALE, Codepage, decode, guess_codepage, is_legacy_font, looks_legacy
 from uploader.model import Span, Vert
+from uploader.parse.legacy import (
+    TELLTALE,
+    Codepage,
+    decode,
+    guess_codepage,
+    is_legacy_font,
+    looks_legacy,
+)
+from uploader.parse.package import DocxPackage, ParaStyle, R, RunStyle, W, merge
 
 A_BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
 V_IMAGEDATA = "{urn:schemas-microsoft-com:vml}imagedata"

@@ -9,19 +9,18 @@ written mid-sentence in the article and in the volume so far, and a configurable
 from __future__ import annotations
 
 import re
-import tomllib
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import islice
-from pathlib import Path
 from typing import NamedTuple
 
-from uploader.config import CONFIG_DIR
+from uploader.config import NamingRules
 from uploader.model import Kind
+from uploader.wikitext import LOWER, QUOTE_MARKS, TITLE_FORBIDDEN_CHARS, UPPER
 
-_FORBIDDEN = re.compile(r"[#<>\[\]{}|]")  # characters MediaWiki titles cannot hold
-_QUOTES = '«»"“”„'
+_FORBIDDEN = re.compile(f"[{re.escape(TITLE_FORBIDDEN_CHARS)}]")
+_QUOTES = QUOTE_MARKS
 _SUFFIX = re.compile(
     r"^(ы|і|сы|сі)?"
     r"(н|ның|нің|дың|дің|тың|тің|на|не|а|е|ға|ге|қа|ке|ды|ді|ты|ті|ны|ні|нда|нде|да|де|та|те|"
@@ -32,7 +31,9 @@ _SUFFIX = re.compile(
 # A parenthesis right after the headword holding a full date or "year, Place": a person's
 # birth and death (events and things carry bare years).
 _PERSON_PAREN = re.compile(
-    r"^\s*[–—-]?\s*\([^()]*(\d{1,2}\.\d{1,2}\.\d{3,4}|\d{3,4},\s*[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]|\d{3,4}\s*ж\.\s*т\.)"
+    r"^\s*[–—-]?\s*\([^()]*(\d{1,2}\.\d{1,2}\.\d{3,4}|\d{3,4},\s*["
+    + UPPER
+    + r"]|\d{3,4}\s*ж\.\s*т\.)"
 )
 _PAREN = re.compile(r"\([^()]*\)")
 _NISBA = re.compile(r"^(ӘЛ|АЛ|ӘБУ|ИБН|ЭЛЬ|АЛЬ)-")
@@ -45,39 +46,13 @@ _DATE_PAREN = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class NamingRules:
-    """Word lists from config/parser.toml."""
-
-    surname_endings: tuple[str, ...]
-    ruler_titles: frozenset[str]
-    acronyms: frozenset[str]
-    proper_nouns: frozenset[str]
-    place_nouns: Mapping[str, str]
-
-    @classmethod
-    def load(cls, path: Path | None = None) -> NamingRules:
-        """Read the rules from a TOML file (default: config/parser.toml)."""
-        with (path or CONFIG_DIR / "parser.toml").open("rb") as fh:
-            data = tomllib.load(fh)
-        return cls(
-            surname_endings=tuple(sorted(data["surname_endings"], key=len, reverse=True)),
-            ruler_titles=frozenset(data["ruler_titles"]),
-            acronyms=frozenset(data["acronyms"]),
-            proper_nouns=frozenset(w.lower() for w in data["proper_nouns"]),
-            place_nouns=dict(data["place_nouns"]),
-        )
-
-
-_UPPER = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІ"
-_LOWER = "a-zа-яёәғқңөұүһі"
 # A capitalised word whose preceding non-space character does not end a sentence, open a
 # quotation or a parenthesis, or start a paragraph: its capital letter means something.
 # Both patterns open with a character class and look behind only after it, which lets the
 # regex engine skip ahead quickly (for the first, twice as fast as a leading lookbehind).
-_MID_CAPITAL = re.compile(rf"[ \t](?<=[^\s.!?…:«\"(–—;][ \t])[ \t]*([{_UPPER}][\w-]*)")
+_MID_CAPITAL = re.compile(rf"[ \t](?<=[^\s.!?…:«\"(–—;][ \t])[ \t]*([{UPPER}][\w-]*)")
 # A word that starts with a lower-case letter (not inside a longer word).
-_LOWER_WORD = re.compile(rf"([{_LOWER}](?<![\w-].)[\w-]*)")
+_LOWER_WORD = re.compile(rf"([{LOWER}](?<![\w-].)[\w-]*)")
 
 
 @dataclass

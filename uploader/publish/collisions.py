@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from uploader.ledger import Ledger, State
+from uploader.publish.ledger import Ledger, State
 
 HEADER = ("title", "existing_size", "last_editor", "note", "source", "our_wikitext")
 

@@ -16,10 +16,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
-from uploader.config import Config, load_config
-from uploader.html_report import HtmlReport
-from uploader.model import Page, Picture
-from uploader.render import RenderContext, render_redirect
+from uploader.config import TEMPLATES_DIR
+from uploader.model import Page, Picture, Save
+from uploader.preview.html import HtmlReport
 from uploader.report import Report
 
 _UNSAFE = re.compile(r"[^\w\-.,() ]+")
@@ -71,49 +70,47 @@ def _picture_suffix(picture: Picture) -> str:
 class _PreviewWriter:
     """The open output files of one preview."""
 
-    def __init__(self, out_dir: Path, context: RenderContext) -> None:
+    def __init__(self, out_dir: Path, templates_dir: Path) -> None:
         self.out_dir = out_dir
         self.pages_dir = out_dir / "pages"
         self.media_dir = self.pages_dir / "media"
         self.pages_dir.mkdir(parents=True, exist_ok=True)
         _clear_previous(self.pages_dir)
-        self.context = context
         self.names = _Names()
         self.media_names = _Names()
         self.jsonl: TextIO = (out_dir / "pages.jsonl").open("w", encoding="utf-8")
         self.tsv_file: TextIO = (out_dir / "pictures.tsv").open("w", encoding="utf-8", newline="")
         self.tsv = csv.writer(self.tsv_file, delimiter="\t", lineterminator="\n")
         self.tsv.writerow(["file", "page", "source", "content_type", "bytes", "caption"])
-        self.html = HtmlReport(out_dir / "report.html", context.settings.templates_dir)
+        self.html = HtmlReport(out_dir / "report.html", templates_dir)
         self.counts = {"pages": 0, "redirects": 0, "pictures": 0}
 
     def add(self, page: Page) -> None:
+        saves = page.saves()
         self.counts["pages"] += 1
-        self._write_page(page, page.wikitext, kind="article")
+        self.counts["redirects"] += len(saves) - 1
         pictures = [self._write_picture(page, picture) for picture in page.pictures]
-        for redirect in page.redirects:
-            self.counts["redirects"] += 1
-            wikitext = render_redirect(page.title, self.context)
-            self._write_page(page, wikitext, kind="redirect", title=redirect)
+        for save in saves:
+            self._write_page(page, save)
         self.html.add_page(page, getattr(page, "source_text", ""), pictures)
 
-    def _write_page(self, page: Page, wikitext: str, kind: str, title: str = "") -> None:
-        title = title or page.title
+    def _write_page(self, page: Page, save: Save) -> None:
+        article = not save.redirect_to
         record: dict[str, Any] = {
-            "title": title,
-            "wikitext": wikitext,
-            "redirects": list(page.redirects) if kind == "article" else [],
-            "warnings": list(page.warnings) if kind == "article" else [],
+            "title": save.title,
+            "wikitext": save.wikitext,
+            "redirects": [s.title for s in page.saves()[1:]] if article else [],
+            "warnings": list(page.warnings) if article else [],
             "source": str(page.source),
-            "kind": kind,
-            "summary": page.summary,
+            "kind": "article" if article else "redirect",
+            "summary": save.summary,
             "headword": page.headword,
             "volume": page.volume,
         }
-        if kind == "redirect":
-            record["redirect_to"] = page.title
-        name = self.names.take(safe_name(title), ".wiki")
-        (self.pages_dir / name).write_text(wikitext + "\n", encoding="utf-8")
+        if not article:
+            record["redirect_to"] = save.redirect_to
+        name = self.names.take(safe_name(save.title), ".wiki")
+        (self.pages_dir / name).write_text(save.wikitext + "\n", encoding="utf-8")
         record["file"] = f"pages/{name}"
         self.jsonl.write(json.dumps(record, ensure_ascii=False) + "\n")
 
@@ -162,20 +159,18 @@ def write_preview(
     pages: Iterable[Page],
     out_dir: str | Path,
     report: Report,
-    config: Config | None = None,
-    context: RenderContext | None = None,
+    templates_dir: Path = TEMPLATES_DIR,
     source: str = "",
 ) -> dict[str, int]:
     """Write the dry-run preview of ``pages`` into ``out_dir`` and return the counts.
 
     The counts (also in ``summary.json``): articles, pages, redirects, quarantined, warnings,
-    pictures. ``context`` (or ``config``) supplies the redirect template and templates folder.
+    pictures. Every page is written as it will be saved (``Page.saves``); the report's own
+    template comes from ``templates_dir``.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    if context is None:
-        context = RenderContext.from_config(config if config is not None else load_config())
-    writer = _PreviewWriter(out, context)
+    writer = _PreviewWriter(out, templates_dir)
     try:
         for page in pages:
             writer.add(page)
@@ -197,23 +192,3 @@ def write_preview(
         json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     return summary
-
-
-def run_preview(
-    path: str | Path,
-    out_dir: str | Path,
-    config_path: str | Path | None = None,
-    limit: int | None = None,
-    volume: str | None = None,
-) -> dict[str, int]:
-    """``upload preview``: parse, render and validate a volume file and write the preview."""
-    from uploader.pipeline import iter_pages, volume_key_for
-
-    config = load_config(config_path)
-    report = Report()
-    path = Path(path)
-    if volume is None:
-        volume = volume_key_for(path, config)
-    pages = iter_pages(path, config, report, volume=volume, limit=limit)
-    context = RenderContext.from_config(config, volume=volume)
-    return write_preview(pages, out_dir, report, context=context, source=str(path))

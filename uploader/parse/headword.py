@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from uploader.blocks import Block
+from uploader.parse.blocks import Block
+from uploader.wikitext import DASHES, LOWER
 
-DASHES = "–—‒―-"
 _DASH_SEP = re.compile(r"\s[–—‒―-]\s|\s[–—‒―]\S|\s[–—‒―-]$")
 _QUOTES = "«»\"“”„'’‘()[]"
 _DATE_HINT = re.compile(
@@ -21,7 +21,7 @@ _DATE_HINT = re.compile(
 )
 _SPACED_LETTERS = re.compile(r"^\W*(\w\s){2,}\w")
 _RUNNING_HEAD = re.compile(
-    r"^[«\"]?[^\W\d_a-zа-яәғқңөұүһі]+[»\"]?\s*[–—-]\s*[«\"]?[^\W\d_a-zа-яәғқңөұүһі]+[»\"]?$"
+    rf"^[«\"]?[^\W\d_{LOWER}]+[»\"]?\s*[–—-]\s*[«\"]?[^\W\d_{LOWER}]+[»\"]?$"
 )
 _PARENS = re.compile(r"([()])")
 _FORMULA = re.compile(r",[^,;.()–—]{1,40}?(?=\s*\(|\s[–—‒-]\s)")  # ", formula" before ( or the dash

@@ -12,13 +12,13 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from uploader.articles import Structure, structure
-from uploader.blocks import Block, iter_blocks
-from uploader.docx_package import DocxPackage, open_volume
 from uploader.model import Article, SourcePos
+from uploader.parse.articles import Structure, structure
+from uploader.parse.blocks import Block, iter_blocks
+from uploader.parse.naming import Lexicon, NamingRules, name_article, qualifier, words_of
+from uploader.parse.package import DocxPackage, open_volume
+from uploader.parse.segment import Draft, Skipped, segment
 from uploader.report import Report
-from uploader.segment import Draft, Skipped, segment
-from uploader.titles import Lexicon, NamingRules, name_article, qualifier, words_of
 
 
 def _read_ahead(blocks: Iterator[Block], size: int = 512) -> Iterator[Block]:

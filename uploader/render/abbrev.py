@@ -16,14 +16,13 @@ from typing import Any
 
 from uploader.errors import ConfigError
 from uploader.model import Article, Kind
+from uploader.wikitext import LOWER, QUOTE_MARKS, QUOTES_RE, UPPER, strip_qualifier
 
-_UPPER = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІ"
-_LOWER = "a-zа-яёәғқңөұүһі"
-_SUFFIX = rf"[{_LOWER}]+"
-_CAPITAL_WORD = re.compile(rf"[{_UPPER}][\w-]*[\s\u00a0]+$")
+_SUFFIX = rf"[{LOWER}]+"
+_CAPITAL_WORD = re.compile(rf"[{UPPER}][\w-]*[\s\u00a0]+$")
 _SENTENCE_START = re.compile(r"(?:^|[.!?…]\s+|[:;–—]\s+)$")
-_PERSON_INITIAL_AFTER = re.compile(rf"[\s\u00a0]*[{_UPPER}][{_LOWER}]")
-_IMPRINT_AFTER = re.compile(r"\s*(?:,\s*\d|:|[–—-]\s*[" + _UPPER + r"])")
+_PERSON_INITIAL_AFTER = re.compile(rf"[\s\u00a0]*[{UPPER}][{LOWER}]")
+_IMPRINT_AFTER = re.compile(r"\s*(?:,\s*\d|:|[–—-]\s*[" + UPPER + r"])")
 _IMPRINT_BEFORE = re.compile(r"(?:^|[,.;:–—-])\s*$")
 
 
@@ -253,9 +252,7 @@ class HeadwordInitials:
 
 
 _PARENTHESES = re.compile(r"\([^)]*\)")
-_HEAD_PUNCTUATION = re.compile(r"[«»\"“”„,]")
-_QUOTE_MARKS = re.compile(r"[«»\"“”„]")
-_FINAL_QUALIFIER = re.compile(r"\s*\([^)]*\)$")
+_HEAD_PUNCTUATION = re.compile(f"[{QUOTE_MARKS},]")
 
 
 def _headword_words(article: Article) -> list[str]:
@@ -271,8 +268,8 @@ def _headword_words(article: Article) -> list[str]:
 def _full_form(article: Article, words: list[str]) -> str:
     if article.kind is Kind.PERSON:
         return _cap(words[0].lower())
-    lead = _QUOTE_MARKS.sub("", article.lead or article.title).strip()
-    lead = _FINAL_QUALIFIER.sub("", lead)
+    lead = QUOTES_RE.sub("", article.lead or article.title).strip()
+    lead = strip_qualifier(lead)
     if not lead:
         lead = " ".join(words).lower()
     one_word_common = article.kind is Kind.OTHER and " " not in lead and "«" not in article.headword

@@ -12,15 +12,16 @@ import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from uploader.blocks import Block
-from uploader.docx_package import DocxPackage
 from uploader.model import Paragraph, Picture, Role, Span, Table
+from uploader.parse.blocks import Block
+from uploader.parse.package import DocxPackage
+from uploader.wikitext import UPPER
 
 _WORKS = re.compile(r"^\s*(Шығ\.|Шығармалары|Шығ\s*\.)\s*:?")
 _LITERATURE = re.compile(r"^\s*(Әдеб\.|Әдебиет|Әдеб\s*\.)\s*:?")
 _SIGNATURE = re.compile(
-    r"^([A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]\.\s?){1,3}\s?[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][\w'-]+"
-    r"(\s*,\s*([A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]\.\s?){1,3}\s?[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][\w'-]+)*\.?$"
+    rf"^([{UPPER}]\.\s?){{1,3}}\s?[{UPPER}][\w'-]+"
+    rf"(\s*,\s*([{UPPER}]\.\s?){{1,3}}\s?[{UPPER}][\w'-]+)*\.?$"
 )
 _SEE = re.compile(r"(^|[\s(;,])[қҚ]\.\s*$")
 _INLINE_SEE = re.compile(r"^\s*қ\.\s+")  # «қ. » inside the italic group itself

@@ -33,27 +33,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from uploader.collisions import Collision, ledger_collisions, write_collisions
 from uploader.config import RunConfig
 from uploader.errors import ConfigError, RunStopped, WikiError
-from uploader.ledger import Item, Ledger, State, expand, normalize_text
 from uploader.model import Page
-from uploader.runlog import run_log
-from uploader.wiki import ApiError, PageInfo, Revision
+from uploader.publish.collisions import Collision, ledger_collisions, write_collisions
+from uploader.publish.decide import Action, Decision, decide
+from uploader.publish.ledger import Item, Ledger, State, expand
+from uploader.publish.runlog import run_log
+from uploader.publish.wiki import ApiError, PageInfo, Revision
 
-log = logging.getLogger("uploader.publish")
+log = logging.getLogger("uploader.publish.runner")
 
 DEFAULT_SHUTOFF_ALLOW = r"(?is)^\s*(run|true|yes)\b"
-ARTICLE_SUMMARY = (
-    "Бот: жаңа мақала, «Қазақстан» ұлттық энциклопедиясы, {volume}-том ({pos}); CC BY-SA"
-)
-REDIRECT_SUMMARY = "Бот: айдату → [[{target}]]"
 MAX_FAILURES_IN_A_ROW = 10
-SUMMARY_BYTES = 480
 
 
 class Site(Protocol):
-    """What the runner needs from the wiki (``uploader.wiki.WikiClient`` in production)."""
+    """What the runner needs from the wiki (``uploader.publish.wiki.WikiClient`` in production)."""
 
     user: str
 
@@ -160,17 +156,6 @@ def shutoff_allows(text: str | None, allow: str = "") -> bool:
     return re.search(allow or DEFAULT_SHUTOFF_ALLOW, text) is not None
 
 
-def _summary(item: Item) -> str:
-    if item.summary:
-        text = item.summary
-    elif item.is_redirect:
-        text = REDIRECT_SUMMARY.format(target=item.target, title=item.title)
-    else:
-        text = ARTICLE_SUMMARY.format(volume=item.volume, pos=item.pos)
-    raw = text.encode("utf-8")
-    return text if len(raw) <= SUMMARY_BYTES else raw[:SUMMARY_BYTES].decode("utf-8", "ignore")
-
-
 class Progress(Protocol):
     """The bits of tqdm the runner uses."""
 
@@ -270,13 +255,11 @@ class Runner:
             if parent is not State.PUBLISHED:
                 self._mark(item, State.SKIPPED, reason=f"article {item.target!r} is {parent}")
                 return
-        if info.invalid:
-            self._mark(item, State.FAILED, reason=f"invalidtitle: {info.invalid}")
-            return
-        if info.exists:
-            self._existing(item, info, check_creator=item.state is State.IN_FLIGHT)
-            return
-        self._create(item)
+        first = None
+        ours = info.user == self.site.user and info.sha1 == item.sha1
+        if info.exists and item.state is State.IN_FLIGHT and not ours:
+            first = self.site.first_revision(item.title)
+        self._act(item, info, decide(item.sha1, info, self.site.user, first))
 
     def _article_state(self, item: Item) -> State:
         state = self._articles.get(item.pos)
@@ -284,37 +267,26 @@ class Runner:
             state = self.ledger.article_state(item.volume, item.pos) or State.SKIPPED
         return state
 
-    def _existing(self, item: Item, info: PageInfo, *, check_creator: bool) -> None:
-        """A page stands at the title: ours with our text → published, else a collision."""
-        if info.user == self.site.user and info.sha1 == item.sha1:
-            self._mark(item, State.PUBLISHED, revid=info.revid, reason="already on wiki (bot's)")
+    def _act(self, item: Item, info: PageInfo, decision: Decision) -> None:
+        """Carry out the decision for one row."""
+        action, note = decision.action, decision.note
+        if action is Action.CREATE:
+            self._create(item)
+        elif action is Action.OWN:
+            self._mark(item, State.PUBLISHED, revid=decision.revid, reason=note)
             self.outcome.own += 1
-            return
-        if check_creator:
-            first = self.site.first_revision(item.title)
-            if first is not None and first.user == self.site.user and first.sha1 == item.sha1:
-                self._mark(
-                    item,
-                    State.PUBLISHED,
-                    revid=first.revid,
-                    reason=f"created by bot; last edit by {info.user}",
-                )
-                self.outcome.own += 1
-                return
-        note = "page exists"
-        if info.user == self.site.user:
-            note = "bot's earlier page with different text"
-        if info.nobots:
-            note += "; {{nobots}}"
-        self._mark(item, State.EXISTS, reason=note, wiki_user=info.user, wiki_size=info.size)
-        self.outcome.exists += 1
+        elif action is Action.EXISTS:
+            self._mark(item, State.EXISTS, reason=note, wiki_user=info.user, wiki_size=info.size)
+            self.outcome.exists += 1
+        else:  # invalid or create-protected: never sent
+            self._mark(item, State.FAILED, reason=note)
 
     def _create(self, item: Item) -> None:
         self._before_edit()
         self._mark(item, State.IN_FLIGHT, attempt=True)
         self._last_edit = self.clock()
         try:
-            revid = self.site.create(item.title, normalize_text(item.text), _summary(item))
+            revid = self.site.create(item.title, item.text, item.summary)
         except ApiError as err:
             self._edit_error(item, err)
             return
@@ -329,7 +301,8 @@ class Runner:
         if err.code == "articleexists":
             info = self.site.page_infos([item.title])[item.title]
             if info.exists:
-                self._existing(item, info, check_creator=True)
+                first = self.site.first_revision(item.title)
+                self._act(item, info, decide(item.sha1, info, self.site.user, first))
             else:  # deleted again in between: try later
                 self._mark(item, State.PENDING, reason="articleexists, then missing")
             return
@@ -480,7 +453,7 @@ def publish(
     log_dir: Path | None = None,
 ) -> Outcome:
     """Register ``pages`` for ``volume`` in the ledger, then publish its queue (see module)."""
-    ledger.register(pages, str(volume), REDIRECT_SUMMARY)
+    ledger.register(pages, str(volume))
     return run_queue(
         ledger,
         site,
@@ -555,23 +528,26 @@ def dry_run(
         for it in ledger.items(str(volume))
         if it.state in (State.PUBLISHED, State.EXISTS)
     }
-    entries = [e for page in pages for e in expand(page, REDIRECT_SUMMARY)]
+    entries = [e for page in pages for e in expand(page)]
     todo = [e for e in entries if (e.pos, e.redirect) not in final]
     result.done = [e.title for e in entries if (e.pos, e.redirect) in final]
     infos = site.page_infos(e.title for e in todo)
     collisions: list[Collision] = []
+    lists = {
+        Action.CREATE: result.new,
+        Action.OWN: result.own,
+        Action.EXISTS: result.exists,
+        Action.PROTECTED: result.protected,
+        Action.INVALID: result.invalid,
+    }
     for e in todo:
         info = infos[e.title]
-        if info.invalid:
-            result.invalid.append(e.title)
-        elif not info.exists:
-            (result.protected if info.create_protection else result.new).append(e.title)
-        elif info.user == site.user and info.sha1 == e.sha1:
-            result.own.append(e.title)
-        else:
-            result.exists.append(e.title)
-            note = "page exists" + ("; {{nobots}}" if info.nobots else "")
-            collisions.append(Collision(e.title, info.size, info.user, note, e.pos, e.text))
+        decision = decide(e.sha1, info, site.user)
+        lists[decision.action].append(e.title)
+        if decision.action is Action.EXISTS:
+            collisions.append(
+                Collision(e.title, info.size, info.user, decision.note, e.pos, e.text)
+            )
     out = collisions_dir(settings, str(volume)) / "dry-run"
     result.collisions_report = write_collisions(collisions, out)
     return result

@@ -21,10 +21,11 @@ from typing import Any, Protocol
 from urllib.parse import urlparse
 
 from uploader.config import Config, RunConfig
-from uploader.credentials import Credentials, account_name
 from uploader.errors import WikiError
+from uploader.publish.credentials import Credentials, account_name
+from uploader.wikitext import MAX_TITLE_BYTES, TITLE_FORBIDDEN_CHARS
 
-log = logging.getLogger("uploader.wiki")
+log = logging.getLogger("uploader.publish.wiki")
 
 USER_AGENT = "KazEncUploader/0.1 (kk.wikipedia encyclopedia import; pywikibot)"
 BATCH = 50  # titles per query request (the API limit for ordinary accounts)
@@ -359,18 +360,15 @@ class WikiClient:
         return int(edit["newrevid"])
 
 
-ILLEGAL_TITLE_CHARS = frozenset("#<>[]{}|")
-
-
 def title_problem(title: str) -> str:
     """Why a title can never be a page (checked before asking the wiki), or ""."""
     if not title.strip():
         return "empty title"
-    bad = sorted(set(title) & ILLEGAL_TITLE_CHARS)
+    bad = sorted(set(title) & set(TITLE_FORBIDDEN_CHARS))
     if bad:
         return f"title contains {' '.join(bad)}"
-    if len(title.encode("utf-8")) > 255:
-        return "title longer than 255 bytes"
+    if len(title.encode("utf-8")) > MAX_TITLE_BYTES:
+        return f"title longer than {MAX_TITLE_BYTES} bytes"
     return ""
 
 

@@ -8,77 +8,21 @@ titles seen in the run; ``check`` returns the problems (empty when the page is f
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 
 import mwparserfromhell
 
 from uploader.model import Page
+from uploader.wikitext import NAMESPACE_PREFIXES, normalise_title, title_problems
 
-MAX_TITLE_BYTES = 255
-# Namespace prefixes (local and canonical) a page title from a volume must not start with.
-NAMESPACE_PREFIXES = (
-    "санат",
-    "category",
-    "үлгі",
-    "template",
-    "сурет",
-    "файл",
-    "file",
-    "image",
-    "қатысушы",
-    "user",
-    "уикипедия",
-    "wikipedia",
-    "project",
-    "mediawiki",
-    "модуль",
-    "module",
-    "анықтама",
-    "help",
-    "арнайы",
-    "special",
-    "медиа",
-    "media",
-    "талқылауы",
-    "talk",
-    "портал",
-    "portal",
-)
-_TITLE_FORBIDDEN = re.compile(r"[#<>\[\]{}|\x00-\x1f\x7f\ufffd]")
+__all__ = ["Validator", "has_body", "markup_problems", "normalise_title", "title_problems"]
+
 _QUOTES = re.compile(r"'{2,}")
 _TAG = re.compile(r"<(/?)([a-zA-Z]+)\b[^>]*?(/?)>")
 _ALLOWED_TAGS = {"sup", "sub", "br", "ref", "references", "nowiki"}
 _VOID_TAGS = {"br", "references", "nowiki"}
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _LETTER = re.compile(r"[^\W\d_]")
-
-
-def normalise_title(title: str) -> str:
-    """MediaWiki's form of a title: NFC, ``_`` as space, spaces collapsed, first letter upper."""
-    text = " ".join(unicodedata.normalize("NFC", title).replace("_", " ").split())
-    return text[:1].upper() + text[1:]
-
-
-def title_problems(title: str) -> list[str]:
-    """What is wrong with a page title (empty list when it is valid)."""
-    problems = []
-    norm = normalise_title(title)
-    if not norm:
-        return ["empty title"]
-    bad = sorted(set(_TITLE_FORBIDDEN.findall(norm)))
-    if bad:
-        problems.append(f"title contains forbidden character(s) {' '.join(map(repr, bad))}")
-    if len(norm.encode("utf-8")) > MAX_TITLE_BYTES:
-        problems.append(f"title longer than {MAX_TITLE_BYTES} bytes in UTF-8")
-    prefix = norm.split(":", 1)[0].strip().casefold() if ":" in norm else ""
-    if prefix in NAMESPACE_PREFIXES:
-        problems.append(f"title starts with a namespace prefix ({prefix}:)")
-    if norm.startswith((".", "/", "~")) or "/./" in norm or "/../" in norm:
-        problems.append("title is a relative path")
-    if "~~~" in norm or ("&" in norm and re.search(r"&[#\w]+;", norm)):
-        problems.append("title contains a signature or an HTML entity")
-    return problems
 
 
 def markup_problems(wikitext: str) -> list[str]:

@@ -13,8 +13,9 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
-from uploader.escape import escape_line_start, escape_text
 from uploader.model import Span, Vert
+from uploader.render.escape import escape_line_start, escape_text
+from uploader.wikitext import LOWER
 
 BR = "<br />"
 NOWIKI_SEPARATOR = "<nowiki/>"
@@ -214,7 +215,7 @@ def _normalise_after_lead(rest: list[Seg]) -> list[Seg]:
     return rest
 
 
-_CAPS_WORD = re.compile(r"[«\"]?[^\W\d_a-zа-яёәғқңөұүһі]{2,}[»\"]?[,.]?")
+_CAPS_WORD = re.compile(rf"[«\"]?[^\W\d_{LOWER}]{{2,}}[»\"]?[,.]?")
 
 
 def _replace_caps_opening(segs: list[Seg], lead_markup: str) -> list[Seg]:

@@ -16,11 +16,9 @@ applied). Never edit a released migration; append a new one.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import time
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,8 +28,8 @@ from typing import Any
 
 from uploader.errors import ConfigError
 from uploader.model import Page, Quarantined
+from uploader.wikitext import storage_form, text_sha1
 
-REDIRECT_TEXT = "#АЙДАУ [[{target}]]"
 CHUNK = 200  # rows fetched per read of the actionable queue
 
 
@@ -48,16 +46,6 @@ class State(StrEnum):
 
 
 FINAL = frozenset({State.PUBLISHED, State.EXISTS, State.QUARANTINED})
-
-
-def normalize_text(text: str) -> str:
-    """The text as MediaWiki stores it: NFC, LF line ends, trailing whitespace removed."""
-    return unicodedata.normalize("NFC", text.replace("\r\n", "\n")).rstrip()
-
-
-def text_sha1(text: str) -> str:
-    """Hex SHA-1 of the stored form of ``text`` (what the API reports as rev sha1)."""
-    return hashlib.sha1(normalize_text(text).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,15 +101,24 @@ class Entry:
     sha1: str
 
 
-def expand(page: Page, redirect_summary: str = "") -> list[Entry]:
-    """The article row of a page followed by a row per redirect (``#АЙДАУ [[Title]]``)."""
-    text = normalize_text(page.wikitext)
-    out = [Entry(page.key, "", page.title, "", text, page.summary, text_sha1(text))]
-    for red in dict.fromkeys(page.redirects):
-        if red and red != page.title:
-            body = REDIRECT_TEXT.format(target=page.title)
-            summary = redirect_summary.format(target=page.title, title=red)
-            out.append(Entry(page.key, red, red, page.title, body, summary, text_sha1(body)))
+def expand(page: Page) -> list[Entry]:
+    """The rows of a page: its article, then each redirect, with the text and summary that
+    the render stage made (``Page.saves``), in the form the wiki stores."""
+    out = []
+    for save in page.saves():
+        text = storage_form(save.wikitext)
+        redirect = save.title if save.redirect_to else ""
+        out.append(
+            Entry(
+                page.key,
+                redirect,
+                save.title,
+                save.redirect_to,
+                text,
+                save.summary,
+                text_sha1(text),
+            )
+        )
     return out
 
 
@@ -276,7 +273,7 @@ class Ledger:
 
     # --- filling the queue --------------------------------------------------------------
 
-    def register(self, pages: Iterable[Page], volume: str, redirect_summary: str = "") -> int:
+    def register(self, pages: Iterable[Page], volume: str) -> int:
         """Add or refresh rows for ``pages`` (articles, each followed by its redirects).
 
         Rows already final (published, exists, quarantined) or in flight keep their state and
@@ -286,7 +283,7 @@ class Ledger:
         seq = 0
         with self._tx() as db:
             for page in pages:
-                for entry in expand(page, redirect_summary):
+                for entry in expand(page):
                     seq += 1
                     self._upsert(db, volume, entry, seq, now)
         return seq

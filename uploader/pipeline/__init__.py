@@ -1,7 +1,9 @@
-"""The page pipeline: volume file → articles → rendered pages → validated pages.
+"""The pipeline: volume file → articles (parse) → rendered, validated pages (render).
 
-``iter_pages`` is the one entry point the preview and the publisher use. Articles that cannot
-be rendered, and pages that fail validation, go to the report's quarantine with the reason.
+The one place that joins the parse and render stages: ``iter_pages`` is the entry point the
+preview and the publisher use, and the title index over all volumes is built here
+(``title_index``). Articles that cannot be rendered, and pages that fail validation, go to the
+report's quarantine with the reason.
 """
 
 from __future__ import annotations
@@ -9,19 +11,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from uploader.config import CONFIG_DIR, Config
+from uploader.config import Config
 from uploader.errors import UploaderError
 from uploader.model import Article, Page
-from uploader.render import RenderContext, RenderSettings, render
+from uploader.parse import iter_articles
+from uploader.pipeline.title_index import build_index
+from uploader.render import RenderContext, render
+from uploader.render.title_index import TitleIndex
+from uploader.render.validate import Validator
 from uploader.report import Report
-from uploader.title_index import TitleIndex, build_index
-from uploader.validate import Validator
 
 
-def _iter_articles(path: Path, report: Report, volume: str | None) -> Iterator[Article]:
-    from uploader.parser import iter_articles  # the parser stage
-
-    return iter_articles(path, report=report, volume=volume)
+def _iter_articles(
+    path: Path, report: Report, volume: str | None, config: Config
+) -> Iterator[Article]:
+    return iter_articles(path, report=report, volume=volume, rules=config.naming)
 
 
 def volume_key_for(path: Path, config: Config) -> str | None:
@@ -35,18 +39,11 @@ def volume_key_for(path: Path, config: Config) -> str | None:
 
 def title_index_for(path: Path, config: Config, report: Report, volume: str | None) -> TitleIndex:
     """The title index over all configured volumes plus ``path`` (cached, see title_index)."""
-    settings = RenderSettings.from_section(config.section("render"))
     volumes = dict(config.volumes)
     volumes[volume if volume is not None else f"file:{Path(path).resolve()}"] = Path(path)
-    # An explicit folder is relative to config/; unset, the cache lives beside the ledger.
-    cache = config.run.ledger.parent / "title-index"
-    if settings.title_index_cache:
-        cache = Path(settings.title_index_cache)
-        if not cache.is_absolute():
-            cache = (CONFIG_DIR / cache).resolve()
-    if not settings.title_index:
+    if not config.render.title_index:
         volumes = {k: v for k, v in volumes.items() if Path(v) == Path(path)}
-    return build_index(volumes, cache_dir=cache, report=report)
+    return build_index(volumes, cache_dir=config.title_index_cache(), report=report)
 
 
 def iter_pages(
@@ -73,7 +70,7 @@ def iter_pages(
     if problem:
         report.warn(str(path), problem)
     validator = Validator()
-    for count, article in enumerate(_iter_articles(path, report, volume)):
+    for count, article in enumerate(_iter_articles(path, report, volume, config)):
         if limit is not None and count >= limit:
             break
         try:

@@ -1,0 +1,238 @@
+"""The commands layer: one library function per ``upload`` command; ``cli.py`` calls these.
+
+Each takes a ``Config`` (or the path of the operator's config file, or None for the
+defaults) and returns what the command prints.
+
+- ``run_parse``: article records of volume files (``upload parse``).
+- ``run_preview``: render any volume file into a preview folder (``upload preview``).
+- ``upload_volume``: parse and render a configured volume (``uploader.pipeline.iter_pages``),
+  then publish it (or, with ``dry_run_only``, classify it against the wiki and write the
+  preview and collisions report; with ``offline`` too, skip the wiki).
+- ``upload_resume``: continue the last run from the ledger, without re-reading the volume.
+- ``show_status`` and ``list_created``: what the ledger says.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Any, TextIO
+
+from tqdm import tqdm
+
+from uploader.config import Config, RunConfig, load_config
+from uploader.model import Page
+from uploader.parse import iter_articles
+from uploader.parse.records import article_record
+from uploader.publish.credentials import load_credentials
+from uploader.publish.ledger import Ledger
+from uploader.publish.runner import (
+    DryRun,
+    Outcome,
+    Site,
+    Stopper,
+    dry_run,
+    resume,
+    run_queue,
+)
+from uploader.report import Report
+
+ConfigArg = Config | str | os.PathLike[str] | None
+
+
+def as_config(config: ConfigArg) -> Config:
+    """A loaded Config: given, or read from a path (None: defaults and $UPLOADER_CONFIG)."""
+    return config if isinstance(config, Config) else load_config(config)
+
+
+def resume_hint(config: Config) -> str:
+    """The command that continues a stopped run with the same config."""
+    user_files = config.sources[1:]
+    return "upload resume" + (f" --config {user_files[-1]}" if user_files else "")
+
+
+def run_settings(config: Config, max_edits: int | None) -> RunConfig:
+    """The run settings, with a command-line edit limit applied."""
+    if max_edits is None:
+        return config.run
+    return dataclasses.replace(config.run, max_edits=max(0, int(max_edits)))
+
+
+def site_factory(config: Config, settings: RunConfig, stopper: Stopper) -> Callable[[], Site]:
+    """A function that logs in and returns the wiki client (called only when needed)."""
+    credentials = load_credentials(config.wiki.user, config.wiki.password_file)
+
+    def make() -> Site:
+        from uploader.publish.wiki import connect
+
+        return connect(config, settings, credentials, sleep=stopper.sleep)
+
+    return make
+
+
+def volume_pages(config: Config, volume: str, report: Report) -> Iterator[Page]:
+    """The rendered, validated pages of a configured volume, in source order."""
+    from uploader.pipeline import iter_pages
+
+    return iter_pages(config.volume_path(volume), config, report, volume=volume)
+
+
+def _preview(pages: Iterable[Page], config: Config, volume: str, report: Report) -> Path:
+    from uploader.preview.writer import write_preview
+
+    out_dir = config.run.preview_dir / str(volume)
+    source = str(config.volumes.get(volume, ""))
+    write_preview(pages, out_dir, report, config.render.templates_dir, source=source)
+    return out_dir
+
+
+def upload_volume(
+    config: ConfigArg,
+    volume: str,
+    *,
+    dry_run_only: bool = False,
+    offline: bool = False,
+    max_edits: int | None = None,
+    retry_failed: bool = False,
+    progress: bool = True,
+    pages: Iterable[Page] | None = None,
+) -> Outcome | DryRun | Path:
+    """Publish one volume (or dry-run it, or preview it offline); see the module docstring.
+
+    ``pages`` replaces the parse+render step (for tools and tests).
+    Returns the run's Outcome, the DryRun classification, or (offline) the preview folder.
+    """
+    config = as_config(config)
+    volume = str(volume)
+    report = Report()
+    source = list(pages) if pages is not None else list(volume_pages(config, volume, report))
+    if offline:
+        return _preview(source, config, volume, report)
+    settings = run_settings(config, max_edits)
+    stopper = Stopper(settings.stop_file, resume_hint(config))
+    make_site = site_factory(config, settings, stopper)
+    with Ledger.open(settings.ledger) as ledger:
+        if dry_run_only:
+            result = dry_run(source, ledger, make_site(), settings, volume=volume)
+            result.preview = _preview(source, config, volume, report)
+            return result
+        ledger.register(source, volume)
+        ledger.record_quarantined(volume, report.quarantined)
+        if retry_failed:
+            ledger.requeue(volume)
+        args: dict[str, Any] = {"volume": volume, "max_edits": settings.max_edits}
+        return run_queue(
+            ledger,
+            make_site,
+            settings,
+            volume=volume,
+            args=args,
+            stopper=stopper,
+            progress=progress,
+            log_dir=settings.log_dir,
+        )
+
+
+def upload_resume(
+    config: ConfigArg, *, max_edits: int | None = None, progress: bool = True
+) -> Outcome:
+    """Continue the last run (its volume) from the ledger."""
+    config = as_config(config)
+    settings = run_settings(config, max_edits)
+    stopper = Stopper(settings.stop_file, resume_hint(config))
+    make_site = site_factory(config, settings, stopper)
+    with Ledger.open(settings.ledger) as ledger:
+        return resume(
+            ledger,
+            make_site,
+            settings,
+            stopper=stopper,
+            progress=progress,
+            log_dir=settings.log_dir,
+        )
+
+
+def run_parse(
+    files: Iterable[Path],
+    *,
+    jsonl: bool,
+    limit: int | None,
+    out: TextIO,
+    err: TextIO,
+    config: ConfigArg = None,
+) -> Report:
+    """Parse each file; write JSONL records to ``out`` or a summary (with progress) to ``err``."""
+    rules = as_config(config).naming
+    report = Report()
+    for path in files:
+        articles = iter_articles(path, report, rules=rules)
+        if limit is not None:
+            articles = islice(articles, max(0, limit - report.articles))
+        if jsonl:
+            for article in articles:
+                out.write(json.dumps(article_record(article), ensure_ascii=False) + "\n")
+        else:
+            kinds: dict[str, int] = {}
+            bar = tqdm(
+                articles, desc=Path(path).name, unit=" art", file=err, leave=False, disable=None
+            )
+            for article in bar:
+                kinds[str(article.kind)] = kinds.get(str(article.kind), 0) + 1
+            parts = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+            out.write(f"{path}: {sum(kinds.values())} articles ({parts or 'none'})\n")
+    if not jsonl:
+        out.write(f"quarantined: {len(report.quarantined)}, warnings: {len(report.warnings)}\n")
+        for q in report.quarantined:
+            out.write(f"  quarantined {q.source}: {q.headword} — {q.reason}\n")
+        for w in report.warnings[:50]:
+            out.write(f"  warning {w}\n")
+        if len(report.warnings) > 50:
+            out.write(f"  … {len(report.warnings) - 50} more warnings\n")
+    else:
+        for w in report.warnings:
+            err.write(f"warning: {w}\n")
+        for q in report.quarantined:
+            err.write(f"quarantined: {q.source}: {q.headword}: {q.reason}\n")
+    return report
+
+
+def run_preview(
+    path: str | Path,
+    out_dir: str | Path,
+    config_path: ConfigArg = None,
+    limit: int | None = None,
+    volume: str | None = None,
+) -> dict[str, int]:
+    """``upload preview``: parse, render and validate a volume file and write the preview."""
+    from uploader.pipeline import iter_pages, volume_key_for
+    from uploader.preview import write_preview
+
+    config = as_config(config_path)
+    report = Report()
+    path = Path(path)
+    if volume is None:
+        volume = volume_key_for(path, config)
+    pages = iter_pages(path, config, report, volume=volume, limit=limit)
+    return write_preview(pages, out_dir, report, config.render.templates_dir, source=str(path))
+
+
+def show_status(config: ConfigArg, as_json: bool = False) -> str:
+    """``upload status``: per volume, counts per state, last run, rate and ETA."""
+    from uploader.publish.status import format_status, volume_status
+
+    config = as_config(config)
+    with Ledger.open(config.run.ledger) as ledger:
+        return format_status(volume_status(ledger, config.run.put_throttle), as_json)
+
+
+def list_created(config: ConfigArg, volume: str | None = None, fmt: str = "text") -> str:
+    """``upload created``: every page the bot created, with its revision id."""
+    from uploader.publish.status import created_pages, format_created
+
+    config = as_config(config)
+    with Ledger.open(config.run.ledger) as ledger:
+        return format_created(created_pages(ledger, volume), fmt)

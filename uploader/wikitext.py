@@ -1,0 +1,123 @@
+"""Wikitext definitions shared by every stage: one place for each fact about MediaWiki.
+
+Letter classes of the Kazakh Cyrillic alphabet, quote marks, the ``(qualifier)`` pattern,
+page-title rules (forbidden characters, 255 bytes, namespace prefixes), URI schemes, the form
+in which MediaWiki stores text (and so its SHA-1), and the edit-summary length.
+Modules that need one of these import it from here; none keeps its own copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+# --- letters ------------------------------------------------------------------------------
+# Regex character-class bodies (use inside [...]). Kazakh Cyrillic with Ё, plus basic Latin.
+CYRILLIC_UPPER = "А-ЯЁӘҒҚҢӨҰҮҺІ"
+CYRILLIC_LOWER = "а-яёәғқңөұүһі"
+UPPER = "A-Z" + CYRILLIC_UPPER
+LOWER = "a-z" + CYRILLIC_LOWER
+KAZAKH_ALPHABET = (
+    "А Ә Б В Г Ғ Д Е Ё Ж З И Й К Қ Л М Н Ң О Ө П Р С Т У Ұ Ү Ф Х Һ Ц Ч Ш Щ Ъ Ы І Ь Э Ю Я"
+)
+
+# --- punctuation --------------------------------------------------------------------------
+QUOTE_MARKS = '«»"“”„'
+QUOTES_RE = re.compile(f"[{QUOTE_MARKS}]")
+DASHES = "–—‒―-"
+
+# --- titles -------------------------------------------------------------------------------
+QUALIFIER_RE = re.compile(r"\s*\([^)]*\)$")  # a final «(қала)» that tells same names apart
+MAX_TITLE_BYTES = 255
+TITLE_FORBIDDEN_CHARS = "#<>[]{}|"
+TITLE_FORBIDDEN_RE = re.compile(r"[#<>\[\]{}|\x00-\x1f\x7f\ufffd]")
+# Namespace prefixes (local and canonical) a page title from a volume must not start with.
+NAMESPACE_PREFIXES = frozenset(
+    {
+        "санат",
+        "category",
+        "үлгі",
+        "template",
+        "сурет",
+        "файл",
+        "file",
+        "image",
+        "қатысушы",
+        "user",
+        "уикипедия",
+        "wikipedia",
+        "project",
+        "mediawiki",
+        "модуль",
+        "module",
+        "анықтама",
+        "help",
+        "арнайы",
+        "special",
+        "медиа",
+        "media",
+        "талқылауы",
+        "talk",
+        "портал",
+        "portal",
+    }
+)
+# --- links --------------------------------------------------------------------------------
+# URI schemes MediaWiki turns into free external links ($wgUrlProtocols, default set).
+URI_SCHEMES = (
+    "bitcoin|ftp|ftps|geo|git|gopher|http|https|irc|ircs|magnet|mailto|matrix|mms|news|nntp|"
+    "redis|sftp|sip|sips|sms|ssh|svn|tel|telnet|urn|worldwind|xmpp"
+)
+
+# --- saving -------------------------------------------------------------------------------
+SUMMARY_BYTES = 480  # MediaWiki keeps 500 bytes of a summary; leave room for "/* */"
+
+
+def strip_qualifier(title: str) -> str:
+    """The title without a final ``(qualifier)``: ``Ақсу (өзен)`` → ``Ақсу``."""
+    return QUALIFIER_RE.sub("", title).strip()
+
+
+def normalise_title(title: str) -> str:
+    """MediaWiki's form of a title: NFC, ``_`` as space, spaces collapsed, first letter upper."""
+    text = " ".join(unicodedata.normalize("NFC", title).replace("_", " ").split())
+    return text[:1].upper() + text[1:]
+
+
+def title_problems(title: str) -> list[str]:
+    """What is wrong with a page title (empty list when it is valid)."""
+    problems = []
+    norm = normalise_title(title)
+    if not norm:
+        return ["empty title"]
+    bad = sorted(set(TITLE_FORBIDDEN_RE.findall(norm)))
+    if bad:
+        problems.append(f"title contains forbidden character(s) {' '.join(map(repr, bad))}")
+    if len(norm.encode("utf-8")) > MAX_TITLE_BYTES:
+        problems.append(f"title longer than {MAX_TITLE_BYTES} bytes in UTF-8")
+    prefix = norm.split(":", 1)[0].strip().casefold() if ":" in norm else ""
+    if prefix in NAMESPACE_PREFIXES:
+        problems.append(f"title starts with a namespace prefix ({prefix}:)")
+    if norm.startswith((".", "/", "~")) or "/./" in norm or "/../" in norm:
+        problems.append("title is a relative path")
+    if "~~~" in norm or ("&" in norm and re.search(r"&[#\w]+;", norm)):
+        problems.append("title contains a signature or an HTML entity")
+    return problems
+
+
+def storage_form(text: str) -> str:
+    """The text as MediaWiki stores it: NFC, LF line ends, trailing whitespace removed."""
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n")).rstrip()
+
+
+def text_sha1(text: str) -> str:
+    """Hex SHA-1 of the stored form of ``text`` (what the API reports as rev sha1)."""
+    return hashlib.sha1(storage_form(text).encode("utf-8")).hexdigest()
+
+
+def cap_summary(text: str) -> str:
+    """An edit summary on one line, cut to ``SUMMARY_BYTES`` without splitting a letter."""
+    text = " ".join(text.split())
+    raw = text.encode("utf-8")
+    return text if len(raw) <= SUMMARY_BYTES else raw[:SUMMARY_BYTES].decode("utf-8", "ignore")
