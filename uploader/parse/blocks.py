@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Iterator
-from contextlib import suppress
 from typing import NamedTuple
 
 from lxml import etree
@@ -26,7 +25,8 @@ from uploader.parse.legacy import (
     is_legacy_font,
     looks_legacy,
 )
-from uploader.parse.package import DocxPackage, ParaStyle, R, RunStyle, W, merge
+from uploader.parse.package import DocxPackage, ParaStyle, R, W
+from uploader.parse.runs import RunStyle, merge, read_rpr
 
 A_BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
 V_IMAGEDATA = "{urn:schemas-microsoft-com:vml}imagedata"
@@ -67,12 +67,6 @@ _P, _TBL, _R, _T, _BR, _RPR, _PPR, _TR, _TC = (
 _PSTYLE, _JC, _RSTYLE, _VAL, _TYPE, _BODY = (
     W + t for t in ("pStyle", "jc", "rStyle", "val", "type", "body")
 )
-_B, _I, _VERT, _FONTS, _CAPS, _SPACING = (
-    W + t for t in ("b", "i", "vertAlign", "rFonts", "caps", "spacing")
-)
-_ASCII, _HANSI, _CS = W + "ascii", W + "hAnsi", W + "cs"
-_RUN_PROPERTIES = {_B, _I, _VERT, _FONTS, _RSTYLE, _CAPS, _SPACING}
-_OFF = ("0", "false", "off", "none")
 _SLOW = re.compile(f"[\n{''.join(sorted(TELLTALE))}]")  # line breaks, legacy glyphs
 _SPECIAL = re.compile(f"[\n{''.join(sorted(TELLTALE))}{''.join(_TEXT_FIXES)}]")  # or Word noise
 _RUN_CHARS = {W + "tab": " ", W + "ptab": " ", W + "cr": "\n", W + "noBreakHyphen": "-"}
@@ -198,36 +192,6 @@ class _Reader:
                 page_break |= self._collect(child, base, runs)
         return page_break
 
-    def _style(self, rpr: etree._Element, base: RunStyle) -> RunStyle:
-        """Effective run formatting: ``base`` (paragraph style), character style, direct."""
-        bold, italic, font, vert, caps, spacing = base
-        changed = False
-        for child in rpr:
-            tag = child.tag
-            if tag not in _RUN_PROPERTIES:
-                continue
-            changed = True
-            if tag == _B:
-                bold = child.get(_VAL) not in _OFF
-            elif tag == _I:
-                italic = child.get(_VAL) not in _OFF
-            elif tag == _VERT:
-                vert = child.get(_VAL)
-            elif tag == _FONTS:
-                font = child.get(_ASCII) or child.get(_HANSI) or child.get(_CS) or font
-            elif tag == _RSTYLE:
-                cs = self.pkg.char_styles.get(child.get(_VAL) or "")
-                if cs is not None:
-                    bold, italic, font, vert, caps, spacing = merge(
-                        RunStyle(bold, italic, font, vert, caps, spacing), cs
-                    )
-            elif tag == _CAPS:
-                caps = child.get(_VAL) not in _OFF
-            elif tag == _SPACING:
-                with suppress(ValueError):
-                    spacing = int(child.get(_VAL) or 0)
-        return RunStyle(bold, italic, font, vert, caps, spacing) if changed else base
-
     def _run(
         self,
         r: etree._Element,
@@ -242,7 +206,7 @@ class _Reader:
             if tag == _T:
                 parts.append(child.text or "")
             elif tag == _RPR:
-                style = self._style(child, base)
+                style = read_rpr(child, base, self.pkg.char_styles)
             elif tag in _RUN_CHARS:
                 parts.append(_RUN_CHARS[tag])
             elif tag == _BR:

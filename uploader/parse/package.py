@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO, NamedTuple
+from typing import IO
 
 from lxml import etree
 
 from uploader.errors import InputError
+from uploader.parse.runs import RunStyle, is_on, merge, read_rpr
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -26,17 +27,6 @@ DOCUMENT = "word/document.xml"
 
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
-
-
-class RunStyle(NamedTuple):
-    """Formatting a style contributes to runs; None means "not set here"."""
-
-    bold: bool | None = None
-    italic: bool | None = None
-    font: str | None = None
-    vert: str | None = None
-    caps: bool | None = None
-    spacing: int | None = None
 
 
 @dataclass(frozen=True)
@@ -80,60 +70,6 @@ class DocxPackage:
         self.zf.close()
 
 
-_OFF = ("0", "false", "off", "none")
-
-
-def _on(el: etree._Element | None) -> bool | None:
-    if el is None:
-        return None
-    return el.get(W + "val") not in _OFF
-
-
-_B, _I, _FONTS, _VERT, _CAPS, _SPACING = (
-    W + t for t in ("b", "i", "rFonts", "vertAlign", "caps", "spacing")
-)
-_VAL = W + "val"
-
-
-def parse_rpr(rpr: etree._Element | None) -> RunStyle:
-    """Read a <w:rPr> into a RunStyle (only what it sets)."""
-    if rpr is None:
-        return RunStyle()
-    bold = italic = caps = None
-    font = vert = None
-    spacing = None
-    for child in rpr:
-        tag = child.tag
-        if tag == _B:
-            bold = child.get(_VAL) not in _OFF
-        elif tag == _I:
-            italic = child.get(_VAL) not in _OFF
-        elif tag == _FONTS:
-            font = child.get(W + "ascii") or child.get(W + "hAnsi") or child.get(W + "cs")
-        elif tag == _VERT:
-            vert = child.get(_VAL)
-        elif tag == _CAPS:
-            caps = child.get(_VAL) not in _OFF
-        elif tag == _SPACING:
-            try:
-                spacing = int(child.get(_VAL) or 0)
-            except ValueError:
-                spacing = None
-    return RunStyle(bold, italic, font, vert, caps, spacing)
-
-
-def merge(base: RunStyle, over: RunStyle) -> RunStyle:
-    """``over`` wins where it sets a value."""
-    return RunStyle(
-        bold=over.bold if over.bold is not None else base.bold,
-        italic=over.italic if over.italic is not None else base.italic,
-        font=over.font or base.font,
-        vert=over.vert if over.vert is not None else base.vert,
-        caps=over.caps if over.caps is not None else base.caps,
-        spacing=over.spacing if over.spacing is not None else base.spacing,
-    )
-
-
 def _read_styles(
     zf: zipfile.ZipFile,
 ) -> tuple[dict[str, ParaStyle], dict[str, RunStyle], RunStyle, str | None]:
@@ -141,7 +77,7 @@ def _read_styles(
         root = etree.fromstring(zf.read("word/styles.xml"))
     except KeyError:
         return {}, {}, RunStyle(), None
-    default_run = parse_rpr(root.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr"))
+    default_run = read_rpr(root.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr"))
     raw: dict[str, tuple[str, str | None, ParaStyle | RunStyle]] = {}
     default_para = None
     for st in root.iter(W + "style"):
@@ -149,7 +85,7 @@ def _read_styles(
         kind = st.get(W + "type") or "paragraph"
         based = st.find(W + "basedOn")
         based_on = based.get(W + "val") if based is not None else None
-        run = parse_rpr(st.find(W + "rPr"))
+        run = read_rpr(st.find(W + "rPr"))
         if kind == "paragraph":
             jc = st.find(f"{W}pPr/{W}jc")
             name_el = st.find(W + "name")
@@ -159,7 +95,7 @@ def _read_styles(
                 based_on,
                 ParaStyle(name or sid, jc.get(W + "val") if jc is not None else None, run),
             )
-            if _on(st.find(W + "default")) or st.get(W + "default") in ("1", "true"):
+            if is_on(st.find(W + "default")) or st.get(W + "default") in ("1", "true"):
                 default_para = sid
         elif kind == "character":
             raw[sid] = (kind, based_on, run)
