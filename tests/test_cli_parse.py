@@ -67,3 +67,15 @@ def test_cli_parse_limit(tmp_path: Path) -> None:
         "Алма",
         "Ыбырай Алтынсарин",
     ]
+
+
+def test_cli_parse_config_overrides_the_naming_word_lists(tmp_path: Path) -> None:
+    config = tmp_path / "op.toml"
+    config.write_text('[naming]\nproper_nouns = ["Теңізі"]\n', encoding="utf-8")
+    args = ["parse", str(_volume(tmp_path)), "--jsonl", "--config", str(config)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    titles = [json.loads(x)["title"] for x in result.stdout.splitlines()]
+    assert titles[2] == "Арал Теңізі"
+    plain = CliRunner().invoke(main, ["parse", str(_volume(tmp_path)), "--jsonl"])
+    assert [json.loads(x)["title"] for x in plain.stdout.splitlines()][2] == "Арал теңізі"

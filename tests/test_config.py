@@ -64,3 +64,57 @@ def test_config_errors_are_one_line(tmp_path: Path, content: str | None, message
 def test_config_unknown_volume_names_known_ones(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"volume 99 is not configured \(known: sample"):
         load_config().volume_path("99")
+
+
+def test_config_title_index_cache_resolves_against_the_operators_file(tmp_path: Path) -> None:
+    (tmp_path / "ops").mkdir()
+    (tmp_path / "ops" / "op.toml").write_text(
+        '[render]\ntitle_index_cache = "cache/ti"\n', encoding="utf-8"
+    )
+    config = load_config(tmp_path / "ops" / "op.toml")
+    assert config.title_index_cache() == tmp_path / "ops" / "cache" / "ti"
+
+
+def test_config_title_index_cache_unset_lives_beside_the_ledger(tmp_path: Path) -> None:
+    (tmp_path / "op.toml").write_text('[run]\nledger = "st/l.sqlite3"\n', encoding="utf-8")
+    config = load_config(tmp_path / "op.toml")
+    assert config.title_index_cache() == tmp_path / "st" / "title-index"
+
+
+def test_config_defaults_live_only_in_the_toml() -> None:
+    """Every typed section has no defaults of its own: each value comes from the files."""
+    import dataclasses
+
+    from uploader.config import Citation, NamingRules, RenderSettings, RunConfig, WikiConfig
+
+    for cls in (WikiConfig, RunConfig, RenderSettings, Citation, NamingRules):
+        with_defaults = [
+            f.name
+            for f in dataclasses.fields(cls)
+            if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+        ]
+        assert with_defaults == [], (cls.__name__, with_defaults)
+
+
+def test_config_naming_word_lists_can_be_overridden(tmp_path: Path) -> None:
+    (tmp_path / "op.toml").write_text('[naming]\nacronyms = ["ЖЗЖ"]\n', encoding="utf-8")
+    config = load_config(tmp_path / "op.toml")
+    assert config.naming.acronyms == frozenset({"ЖЗЖ"})
+    assert config.naming.ruler_titles == load_config().naming.ruler_titles
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[rnu]\nx = 1\n", "unknown table or key 'rnu'"),
+        ("run = 5\n", "run must be a table"),
+        ("[run]\nmax_retries = -1\n", "negative value"),
+        ("[naming]\nacronyms = 5\n", "has the wrong type"),
+    ],
+)
+def test_config_operator_file_shape_errors(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert message in str(info.value) and "\n" not in str(info.value)

@@ -67,16 +67,23 @@ def link_target(title: str) -> WikiMarkup:
     return WikiMarkup(title.replace("&", "&amp;").replace("'", "&#39;").replace("~", "&#126;"))
 
 
-def make_environment(templates_dir: Path) -> jinja2.Environment:
+def plain_value(value: Any) -> str:
+    """An edit-summary value: plain text on one line (summaries are not wikitext)."""
+    return "" if value is None else " ".join(str(value).split())
+
+
+def make_environment(templates_dir: Path, *, summaries: bool = False) -> jinja2.Environment:
     """The Jinja2 environment: autoescape off, every output value wiki-escaped by ``finalize``.
 
+    With ``summaries``, values are plain text instead (an edit summary shows entities
+    literally; only ``[[links]]`` are live there, and titles cannot hold brackets).
     Delimiters are ``<$ $>``, ``<% %>`` and ``<# #>`` so wikitext ``{{ }}`` needs no quoting.
     """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         autoescape=False,
         undefined=jinja2.StrictUndefined,
-        finalize=wiki_filter,
+        finalize=plain_value if summaries else wiki_filter,
         variable_start_string="<$",
         variable_end_string="$>",
         block_start_string="<%",
@@ -128,15 +135,13 @@ class RenderContext:
     ) -> RenderContext:
         """Build the context from settings objects."""
         env = make_environment(settings.templates_dir)
+        plain = make_environment(settings.templates_dir, summaries=True)
         try:
             templates = [
-                env.get_template(name)
-                for name in (
-                    settings.article_template,
-                    settings.redirect_template,
-                    settings.summary_template,
-                    settings.redirect_summary_template,
-                )
+                env.get_template(settings.article_template),
+                env.get_template(settings.redirect_template),
+                plain.get_template(settings.summary_template),
+                plain.get_template(settings.redirect_summary_template),
             ]
         except jinja2.TemplateError as exc:
             raise ConfigError(f"{settings.templates_dir}: template problem: {exc}") from None
@@ -246,7 +251,7 @@ def render_redirect_summary(
     text = context.redirect_summary_template.render(
         citation=citation,
         prefix=citation["summary_prefix"],
-        target=link_target(target),
+        target=target,
         source=source,
     )
     return _one_line(text)
