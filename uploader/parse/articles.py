@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from uploader.media import content_type
 from uploader.model import Paragraph, Picture, Role, Span, Table
 from uploader.parse.blocks import Block
 from uploader.parse.package import DocxPackage
@@ -26,18 +27,6 @@ _SIGNATURE = re.compile(
 _SEE = re.compile(r"(^|[\s(;,])[қҚ]\.\s*$")
 _INLINE_SEE = re.compile(r"^\s*қ\.\s+")  # «қ. » inside the italic group itself
 _LIST_JOIN = re.compile(r"^\s*(,|;|және|мен|пен|бен)\s*$")
-_CONTENT_TYPES = {
-    "png": "image/png",
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "gif": "image/gif",
-    "bmp": "image/bmp",
-    "tif": "image/tiff",
-    "tiff": "image/tiff",
-    "emf": "image/emf",
-    "wmf": "image/wmf",
-    "svg": "image/svg+xml",
-}
 
 
 class Structure(NamedTuple):
@@ -133,10 +122,7 @@ def _picture(pkg: DocxPackage, rel_id: str, after: int, index: int) -> Picture |
     if found is None:
         return None
     name, data = found
-    ext = name.rsplit(".", 1)[-1].lower()
-    return Picture(
-        after, name, _CONTENT_TYPES.get(ext, "application/octet-stream"), data, None, index
-    )
+    return Picture(after, name, content_type(name), data, None, index)
 
 
 def structure(blocks: Sequence[Block], pkg: DocxPackage) -> Structure:

@@ -17,21 +17,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from uploader.config import TEMPLATES_DIR
+from uploader.media import extension
 from uploader.model import Page, Picture, Save
 from uploader.preview.html import HtmlReport
 from uploader.report import Report
 
 _UNSAFE = re.compile(r"[^\w\-.,() ]+")
-_EXTENSIONS = {
-    "image/png": ".png",
-    "image/jpeg": ".jpg",
-    "image/gif": ".gif",
-    "image/tiff": ".tif",
-    "image/bmp": ".bmp",
-    "image/x-emf": ".emf",
-    "image/x-wmf": ".wmf",
-    "image/svg+xml": ".svg",
-}
 MAX_NAME = 120
 
 
@@ -60,11 +51,7 @@ class _Names:
 
 def _picture_suffix(picture: Picture) -> str:
     suffix = Path(picture.name).suffix.lower()
-    return (
-        suffix
-        if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix)
-        else _EXTENSIONS.get(picture.content_type, ".bin")
-    )
+    return suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else extension(picture.content_type)
 
 
 class _PreviewWriter:
