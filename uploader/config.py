@@ -79,7 +79,7 @@ class RunConfig:
     # Is a page on the wiki this article's subject? Similarity of the plain texts (0..1):
     same_subject_similarity: float  # at least this: the same subject, never create
     other_subject_similarity: float  # at most this (and min_subject_words long): another one
-    min_subject_words: int  # a shorter page is never judged to be another subject
+    min_subject_words: int  # a page with fewer words is too short to judge: unsure
 
 
 @dataclass(frozen=True)

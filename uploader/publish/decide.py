@@ -107,9 +107,11 @@ class Verdict:
 
 
 def _judge(match: Match, limits: Limits) -> str:
+    if match.words < limits.min_words:
+        return "unsure"  # too short to tell one subject from another
     if match.similarity >= limits.same:
         return "same"
-    if match.similarity <= limits.other and match.words >= limits.min_words:
+    if match.similarity <= limits.other:
         return "other"
     return "unsure"
 
@@ -118,6 +120,8 @@ def classify(
     title: str, fallback: str, matches: list[Match], limits: Limits, *, fallback_free: bool
 ) -> Verdict:
     """Decide an article's subject class from the candidate names that exist on the wiki.
+
+    A page shorter than ``limits.min_words`` is too short to judge either way: unsure.
 
     ``title`` is the article's own title, ``fallback`` its qualified title ("" if none) and
     ``fallback_free`` whether that title is missing on the wiki. A page of another subject

@@ -391,12 +391,23 @@ class Ledger:
             return
         if not redirect:
             self._subject(db, item_id, entry)
-        new_state = State.PENDING if state == State.SKIPPED else State(state)
+        new_state = State(state)
+        if new_state is State.SKIPPED and not self._article_left_alone(db, volume, pos):
+            new_state = State.PENDING  # its article may be published yet: try again
         db.execute(
             "UPDATE items SET seq=?, title=?, target=?, sha1=?, state=?, updated=? WHERE id=?",
             (seq, title, target, sha, new_state, now, item_id),
         )
         db.execute("UPDATE texts SET text=?, summary=? WHERE item_id=?", (text, summary, item_id))
+
+    @staticmethod
+    def _article_left_alone(db: sqlite3.Connection, volume: str, pos: str) -> bool:
+        """True when the article at ``pos`` is final without being published (a page of its
+        subject is on the wiki): its redirects stay skipped."""
+        row = db.execute(
+            "SELECT state FROM items WHERE volume=? AND pos=? AND redirect=''", (volume, pos)
+        ).fetchone()
+        return row is not None and row[0] in (State.EXISTS, State.QUARANTINED)
 
     @staticmethod
     def _subject(db: sqlite3.Connection, item_id: int, entry: Entry) -> None:
@@ -608,12 +619,15 @@ class Ledger:
     def subject_rows(self, volume: str) -> list[SubjectRow]:
         """Articles of a volume whose subject was found on the wiki (not new), in order."""
         rows = self.db.execute(
-            f"SELECT {_ITEM_COLS}, s.subject, s.page, s.via, s.similarity, s.creator, s.editor,"
-            " s.adds, s.note FROM items i JOIN subjects s ON s.item_id = i.id"
-            " WHERE i.volume=? AND s.subject NOT IN ('', 'new') ORDER BY i.seq",
+            f"SELECT {_ITEM_COLS}, s.original, s.subject, s.page, s.via, s.similarity,"
+            " s.creator, s.editor, s.adds, s.note FROM items i JOIN subjects s"
+            " ON s.item_id = i.id WHERE i.volume=? AND s.subject NOT IN ('', 'new')"
+            " ORDER BY i.seq",
             (volume,),
         ).fetchall()
-        return [SubjectRow(_item(r[:14]), *r[14:]) for r in rows]
+        return [
+            SubjectRow(dataclasses.replace(_item(r[:14]), original=r[14]), *r[15:]) for r in rows
+        ]
 
     def seen(self, titles: Iterable[str]) -> dict[str, Seen]:
         """The remembered wiki pages among ``titles``."""
