@@ -331,3 +331,16 @@ def test_wiki_page_infos_follow_redirects_and_texts_come_fifty_a_request(
     before = api.requests
     texts = client.page_texts(f"Бет {i}" for i in range(60))
     assert api.requests - before == 2 and texts["Бет 7"][1] == "мәтін 7"
+
+
+def test_rerun_after_stop_keeps_redirects_pointing_to_the_qualified_title(
+    api: FakeApi, client: WikiClient, ledger: Ledger, settings: RunConfig
+) -> None:
+    wiki_before(api)
+    pages = volume()[1:2]
+    with pytest.raises(RunStopped):
+        publish(pages, ledger, client, dataclasses.replace(settings, max_edits=1), volume="7")
+    assert [t for t, _ in api.edits_by("KazBot")] == ["Таңғы шолпан (газет)"]
+    publish(pages, ledger, client, settings, volume="7")  # registers the pages again
+    assert api.pages["Таңғы шолпан газеті"][0].text == "#АЙДАУ [[Таңғы шолпан (газет)]]"
+    assert [r.user for r in api.pages["Таңғы шолпан"]] == ["Адам"]

@@ -392,8 +392,14 @@ class Ledger:
         if not redirect:
             self._subject(db, item_id, entry)
         new_state = State(state)
-        if new_state is State.SKIPPED and not self._article_left_alone(db, volume, pos):
-            new_state = State.PENDING  # its article may be published yet: try again
+        if redirect:
+            article = self._article_row(db, volume, pos)
+            if new_state is State.SKIPPED and article[0] not in (State.EXISTS, State.QUARANTINED):
+                new_state = State.PENDING  # its article may be published yet: try again
+            if article[1] and article[1] != target and article[2]:
+                # the article went to its qualified title: the redirect points there
+                target, text = article[1], article[2]
+                sha = text_sha1(text)
         db.execute(
             "UPDATE items SET seq=?, title=?, target=?, sha1=?, state=?, updated=? WHERE id=?",
             (seq, title, target, sha, new_state, now, item_id),
@@ -401,13 +407,21 @@ class Ledger:
         db.execute("UPDATE texts SET text=?, summary=? WHERE item_id=?", (text, summary, item_id))
 
     @staticmethod
-    def _article_left_alone(db: sqlite3.Connection, volume: str, pos: str) -> bool:
-        """True when the article at ``pos`` is final without being published (a page of its
-        subject is on the wiki): its redirects stay skipped."""
+    def _article_row(db: sqlite3.Connection, volume: str, pos: str) -> tuple[str, str, str]:
+        """The state of the article at ``pos``, and its title and fallback redirect text when
+        it stays on a title other than its own (published or in flight at its fallback)."""
         row = db.execute(
-            "SELECT state FROM items WHERE volume=? AND pos=? AND redirect=''", (volume, pos)
+            "SELECT i.state, i.title, s.original, s.fallback_redirect FROM items i"
+            " LEFT JOIN subjects s ON s.item_id = i.id"
+            " WHERE i.volume=? AND i.pos=? AND i.redirect=''",
+            (volume, pos),
         ).fetchone()
-        return row is not None and row[0] in (State.EXISTS, State.QUARANTINED)
+        if row is None:
+            return "", "", ""
+        state, title, original, fallback_text = row
+        if state in (State.PUBLISHED, State.IN_FLIGHT) and original and title != original:
+            return state, title, fallback_text or ""
+        return state, "", ""
 
     @staticmethod
     def _subject(db: sqlite3.Connection, item_id: int, entry: Entry) -> None:

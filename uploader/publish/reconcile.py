@@ -15,8 +15,6 @@ import csv
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-import jinja2
-
 from uploader.config import TEMPLATES_DIR
 from uploader.publish.ledger import Entry, Item, Ledger
 from uploader.publish.subjects import Finding
@@ -82,6 +80,8 @@ def write_reconcile(
     rows: Sequence[dict[str, str]], out_dir: Path, templates_dir: Path = TEMPLATES_DIR
 ) -> Path:
     """Write ``reconcile.tsv`` and ``reconcile.html`` into ``out_dir``; return the TSV path."""
+    import jinja2  # at the end of a run only (keeps start-up fast)
+
     out_dir.mkdir(parents=True, exist_ok=True)
     tsv = out_dir / "reconcile.tsv"
     with tsv.open("w", encoding="utf-8", newline="") as fh:

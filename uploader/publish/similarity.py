@@ -14,8 +14,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-import mwparserfromhell
-
 _WORD = re.compile(r"\w+")
 _NON_TEXT_LINK = re.compile(r"\[\[\s*(санат|category|сурет|файл|file|image)\s*:[^\]]*\]\]", re.I)
 _REF = re.compile(r"<ref[^>/]*/>|<ref[^>]*>.*?</ref>", re.S | re.I)
@@ -28,6 +26,8 @@ SHINGLE = 3
 
 def plain_of_wikitext(wikitext: str) -> str:
     """The text a reader sees, roughly: markup, templates, references, categories removed."""
+    import mwparserfromhell  # only when a page was found (keeps start-up fast)
+
     text = _REF.sub(" ", _NON_TEXT_LINK.sub(" ", wikitext))
     return str(mwparserfromhell.parse(text).strip_code(normalize=True, collapse=True))
 
