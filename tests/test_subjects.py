@@ -344,3 +344,67 @@ def test_rerun_after_stop_keeps_redirects_pointing_to_the_qualified_title(
     publish(pages, ledger, client, settings, volume="7")  # registers the pages again
     assert api.pages["Таңғы шолпан газеті"][0].text == "#АЙДАУ [[Таңғы шолпан (газет)]]"
     assert [r.user for r in api.pages["Таңғы шолпан"]] == ["Адам"]
+
+
+# --- candidate names: parse (qualifier, names without the epithet) and render -------------
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (("Райымбек батыр", "Райымбек батыр Түкеұлы"), ("Райымбек Түкеұлы",)),
+        (("Абылай хан",), ()),  # the bare given name alone is no candidate
+        (("Мұхтар Әуезов", "Әуезов Мұхтар Омарханұлы"), ()),
+        (("Төле Би Әлібекұлы",), ("Төле Әлібекұлы",)),
+    ],
+)
+def test_without_epithet_drops_the_epithet(
+    names: tuple[str, ...], expected: tuple[str, ...]
+) -> None:
+    from uploader.parse.naming import without_epithet
+
+    assert without_epithet(names, load_config().naming) == expected
+
+
+def test_render_gives_each_page_its_candidate_names_and_qualified_title(tmp_path: Path) -> None:
+    from tests import docxgen as g
+    from uploader.pipeline import iter_pages
+
+    path = tmp_path / "names.docx"
+    g.write_docx(
+        g.Volume(
+            [
+                g.article(
+                    "ЕСЕНБЕРЛИН Ілияс Жақанұлы",
+                    "(10.1.1915, Атбасар – 5.6.1983, Алматы) – жазушы.",
+                    dash=" ",
+                    title="Ілияс Есенберлин",
+                    kind="person",
+                ),
+                g.article(
+                    "РАЙЫМБЕК батыр Түкеұлы",
+                    "(1705–1785) – қолбасшы.",
+                    dash=" ",
+                    title="Райымбек батыр",
+                    kind="person",
+                ),
+                g.article(
+                    "«ҚАЗАҚ ӘДЕБИЕТІ»", "республикалық апталық газет.", title="Қазақ әдебиеті"
+                ),
+            ]
+        ),
+        path,
+    )
+    pages = {p.headword: p for p in iter_pages(path, load_config(), Report(), volume="x")}
+    person = pages["ЕСЕНБЕРЛИН Ілияс Жақанұлы"]
+    assert person.candidates[0] == person.title == "Ілияс Есенберлин"
+    assert {"Есенберлин Ілияс", "Ілияс Жақанұлы Есенберлин", "Есенберлин Ілияс Жақанұлы"} <= set(
+        person.candidates
+    )
+    assert person.fallback_title == "Ілияс Есенберлин (жазушы)"
+    assert "Райымбек Түкеұлы" in pages["РАЙЫМБЕК батыр Түкеұлы"].candidates
+    paper = pages["«ҚАЗАҚ ӘДЕБИЕТІ»"]
+    assert paper.fallback_title == "Қазақ әдебиеті (газет)"
+    assert set(paper.candidates) == {"Қазақ әдебиеті", "Қазақ әдебиеті (газет)", "«Қазақ әдебиеті»"}
+    assert paper.fallback_redirect_text == "#АЙДАУ [[Қазақ әдебиеті (газет)]]"
+    assert paper.source_text.startswith("«ҚАЗАҚ ӘДЕБИЕТІ»")
