@@ -139,10 +139,8 @@ def scene(wiki: LocalWiki, config: Config) -> Scene:
         "Нұрлыбек Жанәбілұлы Серікбаев": scholar_text,  # given name, patronymic, surname
         "Тоғызбай Сәтбекұлы": flattened(hero),  # without the epithet
         river.title: flattened(river),  # the bot's very title, flattened text
-        "Таңғы шолпан": (  # another subject under the newspaper's bare name
-            "'''Таңғы шолпан''' — ақынның 1925 жылы жазған лирикалық өлеңі. Өлеңде таң "
-            "атқандағы дала көрінісі, жастықтың үміті мен махаббат сезімі суреттеледі. "
-            "Шығарма мектеп оқулықтарына енген, оған бірнеше композитор ән жазған."
+        "Таңғы шолпан": (  # another subject under the newspaper's bare name, one line
+            "'''Таңғы шолпан''' — ақынның 1925 жылы жазған лирикалық өлеңі, оқулыққа енген."
         ),
     }
     for title, text in made.items():

@@ -88,6 +88,20 @@ def test_similarity_sees_a_flattened_copy_as_the_same_and_another_subject_as_not
     assert similarity(ours, plain_of_wikitext(stub)) == 1.0  # a stub of the first sentence
 
 
+@pytest.mark.parametrize(
+    ("theirs", "low", "high"),
+    [
+        ("'''Желдіқара''' — Іле өзенінің саласы, Қазақстанда ағады, ұзын өзен.", 0.5, 1.0),
+        ("'''Желдіқара''' — Алматы облысындағы ауыл, 1930 жылы құрылған, мектебі бар.", 0.0, 0.15),
+    ],
+)
+def test_similarity_of_a_short_page_leaves_the_name_out(
+    theirs: str, low: float, high: float
+) -> None:
+    ours = RIVER.replace("км2", "км²")
+    assert low <= similarity(ours, plain_of_wikitext(theirs), ["Желдіқара"]) <= high
+
+
 def test_additions_name_what_the_wiki_copy_lost() -> None:
     ours = features(
         "Алабы 2100 км<sup>2</sup>, H<sub>2</sub>O.\n{|\n|а\n|}\n== Әдебиет ==\n"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 _WORD = re.compile(r"\w+")
@@ -22,6 +23,7 @@ _TEMPLATE = re.compile(r"\{\{\s*([^|{}\n]+?)\s*[|}]")
 _TABLE = re.compile(r"^\s*\{\|", re.M)
 _SUPSUB = re.compile(r"(\w{0,12})<(sup|sub)>([^<]{1,12})</(?:sup|sub)>", re.I)
 SHINGLE = 3
+SHORT = 24  # words: below this, compare words rather than word triples
 
 
 def plain_of_wikitext(wikitext: str) -> str:
@@ -43,12 +45,22 @@ def _shingles(tokens: list[str], size: int) -> set[tuple[str, ...]]:
     return {tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
 
 
-def similarity(ours: str, theirs: str) -> float:
-    """0..1: the share of the shorter plain text's word triples found in the other."""
+def similarity(ours: str, theirs: str, ignore: Iterable[str] = ()) -> float:
+    """0..1: the share of the shorter plain text's word triples found in the other.
+
+    When either text is shorter than ``SHORT`` words, triples are too few to tell; then the
+    share of its words found in the other is used, leaving out the words of the page's name
+    (``ignore``), which both texts share whatever they are about.
+    """
     a, b = words(ours), words(theirs)
+    if min(len(a), len(b)) < SHORT:
+        skip = {w for name in ignore for w in words(name)}
+        a, b = [w for w in a if w not in skip], [w for w in b if w not in skip]
+        size = 1
+    else:
+        size = SHINGLE
     if not a or not b:
         return 0.0
-    size = SHINGLE if min(len(a), len(b)) >= 2 * SHINGLE else 1
     sa, sb = _shingles(a, size), _shingles(b, size)
     return len(sa & sb) / min(len(sa), len(sb))
 

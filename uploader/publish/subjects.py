@@ -123,7 +123,7 @@ class Survey:
                 Match(
                     name,
                     page.title,
-                    round(similarity(plain, theirs), 3),
+                    round(similarity(plain, theirs, (name, page.title)), 3),
                     len(words(theirs)),
                     page.user,
                     page.revid,
