@@ -2,7 +2,8 @@
 
 1. Publish N articles plus their redirects with throttle 0 (``upload_volume``), counting
    api.php requests in the server's log: requests per saved page (bar: at most 1.5) and
-   wall time per saved page, login included.
+   wall time per saved page, login included. Every article's candidate names (five each)
+   are looked up before publishing, so the existence checks are counted.
 2. A bare pywikibot ``Page.save()`` loop over the same number of pages with the same texts
    (other titles), same wiki, same process, throttles at 0: requests and time per save.
    Bar: ours at most 0.6x of it.
@@ -42,19 +43,32 @@ BODY = (
 
 
 def pages(prefix: str, n: int) -> list[Page]:
-    """n articles, every 4th with one redirect (its text and summary made by the templates)."""
-    return [
-        with_redirect_texts(
-            Page(
-                title=f"{prefix} {i}",
-                wikitext=BODY.format(title=f"{prefix} {i}") * 3,
-                source=SourcePos("bench.docx", i * 10, i * 10 + 3),
-                redirects=(f"{prefix} айдау {i}",) if i % 4 == 0 else (),
-                summary=f"Бот: сынақ {i}",
+    """n articles, every 4th with one redirect (its text and summary made by the templates).
+
+    Each article has the candidate names a person's article has (title, surname first,
+    given name with patronymic, the redirect, the qualified title): all are looked up before
+    publishing, so the existence checks count in the requests per saved page.
+    """
+    out = []
+    for i in range(n):
+        title = f"{prefix} {i}"
+        redirects = (f"{prefix} айдау {i}",) if i % 4 == 0 else ()
+        fallback = f"{title} (тұлға)"
+        out.append(
+            with_redirect_texts(
+                Page(
+                    title=title,
+                    wikitext=BODY.format(title=title) * 3,
+                    source=SourcePos("bench.docx", i * 10, i * 10 + 3),
+                    redirects=redirects,
+                    summary=f"Бот: сынақ {i}",
+                    candidates=(title, f"{i} {prefix}", f"{prefix} Әкесұлы {i}", *redirects),
+                    fallback_title=fallback,
+                    source_text=BODY.format(title=title),
+                )
             )
         )
-        for i in range(n)
-    ]
+    return out
 
 
 def write_config(folder: Path, wiki: LocalWiki) -> Path:

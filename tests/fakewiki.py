@@ -9,6 +9,7 @@ The server-backed tests use the real MediaWiki instead (tests/wiki).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from uploader.publish.wiki import ApiError
 
 BAD_TITLE_CHARS = set("#<>[]{}|")
+REDIRECT = re.compile(r"^#(?:REDIRECT|АЙДАУ)\s*\[\[([^\]|#]+)", re.I)
 
 
 @dataclass
@@ -89,11 +91,33 @@ class FakeApi:
             return self._edit(params)
         raise AssertionError(f"unexpected action {action}")
 
+    def redirect_of(self, title: str) -> str | None:
+        """The target of a page that is a redirect (None otherwise)."""
+        revs = self.pages.get(norm(title))
+        found = REDIRECT.match(revs[-1].text) if revs else None
+        return norm(found.group(1).strip()) if found else None
+
+    def _follow(self, titles: list[str]) -> tuple[list[str], list[dict[str, str]]]:
+        """With ``redirects=1``: each redirect replaced by its target (chains followed)."""
+        out, hops = [], []
+        for title in titles:
+            seen = {title}
+            while (target := self.redirect_of(title)) is not None and target not in seen:
+                hops.append({"from": title, "to": target})
+                title = target
+                seen.add(title)
+            out.append(title)
+        return list(dict.fromkeys(out)), hops
+
     def _query(self, params: Mapping[str, str]) -> dict[str, Any]:
         titles = params["titles"].split("|")
         normalized = [{"from": t, "to": norm(t)} for t in titles if norm(t) != t]
+        wanted = [norm(t) for t in titles]
+        hops: list[dict[str, str]] = []
+        if params.get("redirects"):
+            wanted, hops = self._follow(wanted)
         pages = []
-        for raw in titles:
+        for raw in wanted:
             title = norm(raw)
             if set(title) & BAD_TITLE_CHARS or not title:
                 pages.append({"title": raw, "invalid": True, "invalidreason": "bad chars"})
@@ -105,11 +129,10 @@ class FakeApi:
                     page["protection"] = [{"type": "create", "level": "sysop"}]
                 pages.append(page)
                 continue
-            if params.get("rvprop") == "content":
+            if "content" in params.get("rvprop", "").split("|"):
                 rev = revs[-1]
-                pages.append(
-                    {"title": title, "revisions": [{"slots": {"main": {"content": rev.text}}}]}
-                )
+                content = {"revid": rev.revid, "slots": {"main": {"content": rev.text}}}
+                pages.append({"title": title, "revisions": [content]})
                 continue
             rev = revs[0] if params.get("rvdir") == "newer" else revs[-1]
             page = {
@@ -132,6 +155,8 @@ class FakeApi:
         query: dict[str, Any] = {"pages": pages}
         if normalized:
             query["normalized"] = normalized
+        if hops:
+            query["redirects"] = hops
         return {"batchcomplete": True, "query": query}
 
     def _edit(self, params: Mapping[str, str]) -> dict[str, Any]:

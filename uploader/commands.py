@@ -117,7 +117,7 @@ def upload_volume(
     make_site = site_factory(config, settings, stopper)
     with Ledger.open(settings.ledger) as ledger:
         if dry_run_only:
-            result = dry_run(source, ledger, make_site(), settings, volume=volume)
+            result = dry_run(source, ledger, make_site(), settings, volume=volume, report=report)
             result.preview = _preview(source, config, volume, report)
             return result
         ledger.register(source, volume)

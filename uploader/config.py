@@ -76,6 +76,10 @@ class RunConfig:
     retry_wait: float
     max_edits: int  # 0 = unlimited
     batch_size: int
+    # Is a page on the wiki this article's subject? Similarity of the plain texts (0..1):
+    same_subject_similarity: float  # at least this: the same subject, never create
+    other_subject_similarity: float  # at most this (and min_subject_words long): another one
+    min_subject_words: int  # a page with fewer words is too short to judge: unsure
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,7 @@ class Article:
     crossrefs: tuple[str, ...] = ()
     redirects: tuple[str, ...] = ()  # other titles that should redirect here
     title_alternatives: tuple[str, ...] = ()
+    qualifier: str = ""  # the kind from the definition (``газет``), for a same-name title
     legacy_font: bool = False
     warnings: tuple[str, ...] = ()
     volume: str | None = None  # volume key from config, when known
@@ -211,6 +212,12 @@ class Page:
     volume: str | None = None
     redirect_text: str = ""  # the wikitext of each redirect page (they all point here)
     redirect_summary: str = ""  # the edit summary of each redirect
+    # Every name the subject may already have on the wiki (title first, normalised as
+    # MediaWiki does): the publisher looks them all up before creating anything.
+    candidates: tuple[str, ...] = ()
+    fallback_title: str = ""  # qualified title (``Қазақ әдебиеті (газет)``) if the title is taken
+    fallback_redirect_text: str = ""  # the redirects' wikitext when pointing to the fallback
+    source_text: str = ""  # the article's plain text (what a hand-made copy is compared with)
 
     @property
     def key(self) -> str:

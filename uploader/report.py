@@ -45,6 +45,8 @@ class Report:
     quarantined: list[Quarantined] = field(default_factory=list)
     review: list[ReviewItem] = field(default_factory=list)
     articles: int = 0
+    # The dry run's reconcile rows (articles whose subject the wiki may have), for report.html.
+    reconcile: list[dict[str, str]] = field(default_factory=list)
 
     def warn(self, where: SourcePos | str, message: str) -> None:
         """Record a warning with its source position."""

@@ -342,3 +342,15 @@ def after_dash(text: str) -> str:
         elif depth == 0 and (ch in "–—" or (ch == "-" and text[pos - 1 : pos] == " ")):
             return text[pos + 1 :].strip()
     return text
+
+
+def without_epithet(names: Iterable[str], rules: NamingRules) -> tuple[str, ...]:
+    """A person's names with the epithet left out, as hand-made pages often title them:
+    ``Райымбек батыр Түкеұлы`` → ``Райымбек Түкеұлы`` (epithets: ``ruler_titles``)."""
+    out = []
+    for name in names:
+        words = name.split()
+        kept = [words[0], *(w for w in words[1:] if w.lower() not in rules.ruler_titles)]
+        if 1 < len(kept) < len(words):
+            out.append(" ".join(kept))
+    return tuple(dict.fromkeys(out))

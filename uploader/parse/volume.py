@@ -12,10 +12,17 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from uploader.model import Article, SourcePos
+from uploader.model import Article, Kind, SourcePos
 from uploader.parse.articles import Structure, structure
 from uploader.parse.blocks import Block, iter_blocks
-from uploader.parse.naming import Lexicon, NamingRules, name_article, qualifier, words_of
+from uploader.parse.naming import (
+    Lexicon,
+    NamingRules,
+    name_article,
+    qualifier,
+    without_epithet,
+    words_of,
+)
 from uploader.parse.package import DocxPackage, open_volume
 from uploader.parse.segment import Draft, Skipped, segment
 from uploader.report import Report
@@ -61,6 +68,11 @@ def _build(
     # Only later words of a headword need the article's own case evidence.
     own = words if len(headword.split()) > 1 else None
     naming = name_article(headword, draft.match.extra_names, definition, lex, rules, own)
+    alternatives = naming.alternatives
+    if naming.kind is Kind.PERSON:  # hand-made pages often drop the epithet
+        names = (naming.title, *naming.alternatives)
+        extra = tuple(n for n in without_epithet(names, rules) if n not in names)
+        alternatives = (*alternatives, *extra)
     lex.add_words(*words)
     source = SourcePos(label, draft.blocks[0].index, draft.blocks[-1].index)
     return Article(
@@ -74,7 +86,8 @@ def _build(
         pictures=parts.pictures,
         crossrefs=parts.crossrefs,
         redirects=naming.redirects,
-        title_alternatives=naming.alternatives,
+        title_alternatives=alternatives,
+        qualifier=qualifier(naming.kind, definition, rules, lex),
         legacy_font=parts.legacy_font,
         warnings=parts.warnings,
         volume=volume,

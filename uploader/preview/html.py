@@ -78,6 +78,7 @@ class HtmlReport:
                         {"headword": q.headword, "source": str(q.source), "reason": q.reason}
                         for q in report.quarantined
                     ],
+                    reconcile=report.reconcile,
                 )
             )
             out.write("\n")

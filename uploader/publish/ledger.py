@@ -16,6 +16,7 @@ applied). Never edit a released migration; append a new one.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import time
@@ -68,6 +69,10 @@ class Item:
     summary: str = ""
     wiki_user: str | None = None
     wiki_size: int | None = None
+    names: tuple[str, ...] = ()  # an article's candidate names (its title first)
+    fallback: str = ""  # an article's qualified title, for when its title is taken
+    plain: str = ""  # an article's plain text, compared with pages on the wiki
+    original: str = ""  # an article's own title (``title`` may have become the fallback)
 
     @property
     def is_redirect(self) -> bool:
@@ -99,6 +104,17 @@ class Entry:
     text: str
     summary: str
     sha1: str
+    names: tuple[str, ...] = ()  # for the article row: its candidate names, title first
+    fallback: str = ""
+    fallback_redirect: str = ""  # for the article row: redirect text to the fallback
+    plain: str = ""
+
+
+def subject_names(page: Page) -> tuple[str, ...]:
+    """The names to look up for a page: its candidates, or (without) its title, redirects
+    and fallback; the title always first."""
+    names = page.candidates or (page.title, *page.redirects)
+    return tuple(dict.fromkeys(n for n in (page.title, *names, page.fallback_title) if n))
 
 
 def expand(page: Page) -> list[Entry]:
@@ -108,18 +124,45 @@ def expand(page: Page) -> list[Entry]:
     for save in page.saves():
         text = storage_form(save.wikitext)
         redirect = save.title if save.redirect_to else ""
-        out.append(
-            Entry(
-                page.key,
-                redirect,
-                save.title,
-                save.redirect_to,
-                text,
-                save.summary,
-                text_sha1(text),
-            )
+        entry = Entry(
+            page.key, redirect, save.title, save.redirect_to, text, save.summary, text_sha1(text)
         )
+        if not redirect:
+            entry = dataclasses.replace(
+                entry,
+                names=subject_names(page),
+                fallback=page.fallback_title,
+                fallback_redirect=storage_form(page.fallback_redirect_text),
+                plain=page.source_text,
+            )
+        out.append(entry)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """What the ledger remembers of a page on the wiki (so a resumed run need not ask)."""
+
+    title: str
+    revid: int
+    plain: str
+    features: dict[str, Any]
+    creator: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectRow:
+    """An article's subject verdict as recorded (for the reconcile report)."""
+
+    item: Item
+    subject: str
+    page: str
+    via: str
+    similarity: float | None
+    creator: str | None
+    editor: str | None
+    adds: str
+    note: str
 
 
 # --- migrations -------------------------------------------------------------------------
@@ -171,9 +214,41 @@ def _m2_collision_facts_and_queue_index(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX items_title ON items (title)")
 
 
+def _m3_subjects_and_wiki_pages(db: sqlite3.Connection) -> None:
+    """An article's candidate names and what was learnt of them; pages seen on the wiki."""
+    db.execute(
+        """CREATE TABLE subjects (
+            item_id INTEGER PRIMARY KEY REFERENCES items(id),
+            original TEXT NOT NULL,
+            names TEXT NOT NULL DEFAULT '[]',
+            fallback TEXT NOT NULL DEFAULT '',
+            fallback_redirect TEXT NOT NULL DEFAULT '',
+            plain TEXT NOT NULL DEFAULT '',
+            subject TEXT NOT NULL DEFAULT '',
+            page TEXT NOT NULL DEFAULT '',
+            via TEXT NOT NULL DEFAULT '',
+            similarity REAL,
+            creator TEXT,
+            editor TEXT,
+            adds TEXT NOT NULL DEFAULT '',
+            note TEXT NOT NULL DEFAULT '',
+            checked REAL)"""
+    )
+    db.execute(
+        """CREATE TABLE wiki_pages (
+            title TEXT PRIMARY KEY,
+            revid INTEGER NOT NULL,
+            plain TEXT NOT NULL,
+            features TEXT NOT NULL DEFAULT '{}',
+            creator TEXT,
+            checked REAL NOT NULL)"""
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _m1_initial,
     _m2_collision_facts_and_queue_index,
+    _m3_subjects_and_wiki_pages,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -307,17 +382,63 @@ class Ledger:
                 "INSERT INTO texts (item_id, text, summary) VALUES (?,?,?)",
                 (cur.lastrowid, text, summary),
             )
+            if not redirect:
+                self._subject(db, int(cur.lastrowid or 0), entry)
             return
         item_id, state = found
         if State(state) in FINAL or state == State.IN_FLIGHT:
             db.execute("UPDATE items SET seq=? WHERE id=?", (seq, item_id))
             return
-        new_state = State.PENDING if state == State.SKIPPED else State(state)
+        if not redirect:
+            self._subject(db, item_id, entry)
+        new_state = State(state)
+        if redirect:
+            article = self._article_row(db, volume, pos)
+            if new_state is State.SKIPPED and article[0] not in (State.EXISTS, State.QUARANTINED):
+                new_state = State.PENDING  # its article may be published yet: try again
+            if article[1] and article[1] != target and article[2]:
+                # the article went to its qualified title: the redirect points there
+                target, text = article[1], article[2]
+                sha = text_sha1(text)
         db.execute(
             "UPDATE items SET seq=?, title=?, target=?, sha1=?, state=?, updated=? WHERE id=?",
             (seq, title, target, sha, new_state, now, item_id),
         )
         db.execute("UPDATE texts SET text=?, summary=? WHERE item_id=?", (text, summary, item_id))
+
+    @staticmethod
+    def _article_row(db: sqlite3.Connection, volume: str, pos: str) -> tuple[str, str, str]:
+        """The state of the article at ``pos``, and its title and fallback redirect text when
+        it stays on a title other than its own (published or in flight at its fallback)."""
+        row = db.execute(
+            "SELECT i.state, i.title, s.original, s.fallback_redirect FROM items i"
+            " LEFT JOIN subjects s ON s.item_id = i.id"
+            " WHERE i.volume=? AND i.pos=? AND i.redirect=''",
+            (volume, pos),
+        ).fetchone()
+        if row is None:
+            return "", "", ""
+        state, title, original, fallback_text = row
+        if state in (State.PUBLISHED, State.IN_FLIGHT) and original and title != original:
+            return state, title, fallback_text or ""
+        return state, "", ""
+
+    @staticmethod
+    def _subject(db: sqlite3.Connection, item_id: int, entry: Entry) -> None:
+        db.execute(
+            "INSERT INTO subjects (item_id, original, names, fallback, fallback_redirect, plain)"
+            " VALUES (?,?,?,?,?,?) ON CONFLICT (item_id) DO UPDATE SET"
+            " original=excluded.original, names=excluded.names, fallback=excluded.fallback,"
+            " fallback_redirect=excluded.fallback_redirect, plain=excluded.plain",
+            (
+                item_id,
+                entry.title,
+                json.dumps(list(entry.names), ensure_ascii=False),
+                entry.fallback,
+                entry.fallback_redirect,
+                entry.plain,
+            ),
+        )
 
     def record_quarantined(self, volume: str, items: Iterable[Quarantined]) -> int:
         """Record quarantined articles (not publishable) so status can count them."""
@@ -355,15 +476,26 @@ class Ledger:
         last = -(10**12)
         while True:
             rows = self.db.execute(
-                f"SELECT {_ITEM_COLS}, t.text, t.summary FROM items i JOIN texts t"
-                " ON t.item_id = i.id WHERE i.volume=? AND i.state IN ('pending','in_flight')"
+                f"SELECT {_ITEM_COLS}, t.text, t.summary, s.names, s.fallback, s.plain,"
+                " s.original FROM items i JOIN texts t ON t.item_id = i.id"
+                " LEFT JOIN subjects s ON s.item_id = i.id"
+                " WHERE i.volume=? AND i.state IN ('pending','in_flight')"
                 " AND i.seq > ? ORDER BY i.seq LIMIT ?",
                 (volume, last, CHUNK),
             ).fetchall()
             if not rows:
                 return
             for row in rows:
-                yield _item(row[:14], row[14], row[15])
+                item = _item(row[:14], row[14], row[15])
+                if row[16] is not None:
+                    item = dataclasses.replace(
+                        item,
+                        names=tuple(json.loads(row[16])),
+                        fallback=row[17],
+                        plain=row[18],
+                        original=row[19],
+                    )
+                yield item
             last = rows[-1][4]
 
     def remaining(self, volume: str) -> int:
@@ -451,6 +583,99 @@ class Ledger:
             )
             if edit and run_id is not None:
                 db.execute("UPDATE runs SET edits=edits+1 WHERE id=?", (run_id,))
+
+    # --- subjects: what the wiki holds under an article's names -------------------------
+
+    def retitle(self, item: Item, title: str) -> None:
+        """Move an article row to its qualified title, and point its redirect rows there
+        (with the redirect text the render stage made for that title); one transaction."""
+        now = time.time()
+        with self._tx() as db:
+            db.execute("UPDATE items SET title=?, updated=? WHERE id=?", (title, now, item.id))
+            row = db.execute(
+                "SELECT fallback_redirect FROM subjects WHERE item_id=?", (item.id,)
+            ).fetchone()
+            text = row[0] if row and row[0] else ""
+            if not text:
+                return
+            for (rid,) in db.execute(
+                "SELECT id FROM items WHERE volume=? AND pos=? AND redirect!=''"
+                " AND state NOT IN ('published','in_flight')",
+                (item.volume, item.pos),
+            ).fetchall():
+                db.execute(
+                    "UPDATE items SET target=?, sha1=?, updated=? WHERE id=?",
+                    (title, text_sha1(text), now, rid),
+                )
+                db.execute("UPDATE texts SET text=? WHERE item_id=?", (text, rid))
+
+    def record_subject(
+        self,
+        item_id: int,
+        subject: str,
+        *,
+        page: str = "",
+        via: str = "",
+        similarity: float | None = None,
+        creator: str | None = None,
+        editor: str | None = None,
+        adds: str = "",
+        note: str = "",
+    ) -> None:
+        """Keep an article's subject verdict (and the page that decided it); commit."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE subjects SET subject=?, page=?, via=?, similarity=?, creator=?,"
+                " editor=?, adds=?, note=?, checked=? WHERE item_id=?",
+                (subject, page, via, similarity, creator, editor, adds, note, time.time(), item_id),
+            )
+
+    def subject_rows(self, volume: str) -> list[SubjectRow]:
+        """Articles of a volume whose subject was found on the wiki (not new), in order."""
+        rows = self.db.execute(
+            f"SELECT {_ITEM_COLS}, s.original, s.subject, s.page, s.via, s.similarity,"
+            " s.creator, s.editor, s.adds, s.note FROM items i JOIN subjects s"
+            " ON s.item_id = i.id WHERE i.volume=? AND s.subject NOT IN ('', 'new')"
+            " ORDER BY i.seq",
+            (volume,),
+        ).fetchall()
+        return [
+            SubjectRow(dataclasses.replace(_item(r[:14]), original=r[14]), *r[15:]) for r in rows
+        ]
+
+    def seen(self, titles: Iterable[str]) -> dict[str, Seen]:
+        """The remembered wiki pages among ``titles``."""
+        out: dict[str, Seen] = {}
+        wanted = list(dict.fromkeys(titles))
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            for title, revid, plain, feats, creator in self.db.execute(
+                "SELECT title, revid, plain, features, creator FROM wiki_pages"
+                f" WHERE title IN ({','.join('?' * len(part))})",
+                part,
+            ):
+                out[title] = Seen(title, revid, plain, json.loads(feats), creator)
+        return out
+
+    def remember(self, pages: Iterable[Seen]) -> None:
+        """Keep what was read of wiki pages (a page's creator survives a new revision)."""
+        now = time.time()
+        with self._tx() as db:
+            for seen in pages:
+                db.execute(
+                    "INSERT INTO wiki_pages (title, revid, plain, features, creator, checked)"
+                    " VALUES (?,?,?,?,?,?) ON CONFLICT (title) DO UPDATE SET"
+                    " revid=excluded.revid, plain=excluded.plain, features=excluded.features,"
+                    " creator=coalesce(excluded.creator, creator), checked=excluded.checked",
+                    (
+                        seen.title,
+                        seen.revid,
+                        seen.plain,
+                        json.dumps(seen.features, ensure_ascii=False),
+                        seen.creator,
+                        now,
+                    ),
+                )
 
     # --- runs ---------------------------------------------------------------------------
 

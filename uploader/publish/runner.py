@@ -4,7 +4,12 @@
 (articles in source order, each followed by its redirects) and works through the queue;
 ``resume(ledger, site, settings)`` continues the last run from the ledger alone.
 
-Per row: existence is checked in batches (one query for 50 titles). A missing title is marked
+Per row: existence is checked in batches (one query for 50 titles, redirects followed), and
+for an article every name its subject may already have on the wiki is looked up in the same
+query (``uploader.publish.subjects``): a page of the same subject under any name means the
+article is never created (``exists``, in the reconcile report); its title taken by another
+subject means it is created under its qualified title; unsure means not created, for review.
+A missing title is marked
 ``in_flight`` (committed), created with ``createonly`` in one request, then marked
 ``published`` with its revision id (committed). A title that exists is never written: if the
 bot made it with the same text (SHA-1 match) the row is ``published``; otherwise ``exists``
@@ -21,6 +26,7 @@ current edit), ``--max-edits``, and ten per-article failures in a row.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import signal
@@ -37,10 +43,13 @@ from uploader.config import RunConfig
 from uploader.errors import ConfigError, RunStopped, WikiError
 from uploader.model import Page
 from uploader.publish.collisions import Collision, ledger_collisions, write_collisions
-from uploader.publish.decide import Action, Decision, decide
-from uploader.publish.ledger import Item, Ledger, State, expand
+from uploader.publish.decide import Action, Decision, Subject, Verdict, decide
+from uploader.publish.ledger import Entry, Item, Ledger, State, expand
+from uploader.publish.reconcile import ledger_reconcile, reconcile_row, write_reconcile
 from uploader.publish.runlog import run_log
+from uploader.publish.subjects import Survey, Wanted, explain, limits_of
 from uploader.publish.wiki import ApiError, PageInfo, Revision
+from uploader.report import Report, Review
 
 log = logging.getLogger("uploader.publish.runner")
 
@@ -58,6 +67,8 @@ class Site(Protocol):
 
     def page_infos(self, titles: Iterable[str]) -> dict[str, PageInfo]: ...
 
+    def page_texts(self, titles: Iterable[str]) -> dict[str, tuple[int, str]]: ...
+
     def first_revision(self, title: str) -> Revision | None: ...
 
     def page_text(self, title: str) -> str | None: ...
@@ -73,12 +84,16 @@ class Outcome:
     run_id: int | None = None
     created: int = 0  # confirmed new pages (edits)
     own: int = 0  # already on the wiki from the bot, same text: recorded published
-    exists: int = 0  # collisions left alone
+    exists: int = 0  # collisions left alone (same subject and unsure included)
     failed: int = 0
     skipped: int = 0
+    same: int = 0  # articles whose subject the wiki already has (not created)
+    unsure: int = 0  # articles not created: maybe on the wiki (review queue)
+    qualified: int = 0  # articles created under their qualified title (title taken)
     requests: int = 0
     seconds: float = 0.0
     collisions_report: Path | None = None
+    reconcile_report: Path | None = None
     log_file: Path | None = None
     ended: str = "done"
 
@@ -87,8 +102,11 @@ class Outcome:
         return (
             f"volume {self.volume}: {self.created} created, {self.own} already ours, "
             f"{self.exists} exist (collisions), {self.failed} failed, {self.skipped} skipped; "
+            f"subjects on the wiki: {self.same} same, {self.unsure} unsure, "
+            f"{self.qualified} qualified; "
             f"{self.requests} API requests in {self.seconds:.1f}s"
             + (f"; collisions: {self.collisions_report}" if self.collisions_report else "")
+            + (f"; reconcile: {self.reconcile_report}" if self.reconcile_report else "")
             + (f"; log: {self.log_file}" if self.log_file else "")
         )
 
@@ -207,9 +225,12 @@ class Runner:
     _fail_streak: int = 0
     _started: float = 0.0
     _articles: dict[str, State] = field(default_factory=dict)
+    _retitled: set[str] = field(default_factory=set)
+    survey: Survey = field(init=False)
 
     def __post_init__(self) -> None:
         self.outcome = Outcome(self.volume, self.run_id)
+        self.survey = Survey(self.site, self.ledger, limits_of(self.settings))
 
     def run(self) -> Outcome:
         """Process every pending/in-flight row of the volume, in source order."""
@@ -230,10 +251,22 @@ class Runner:
         return self.outcome
 
     def _batch(self, batch: list[Item]) -> None:
+        """Check the batch's titles and its articles' names in one batched query (the
+        re-check just before its writes), read the pages found, then act on each row."""
         self.stopper.check()
-        infos = self.site.page_infos(item.title for item in batch)
+        wanted = {item.id: wanted_of(item) for item in batch if not item.is_redirect}
+        titles = [item.title for item in batch]
+        titles += [name for want in wanted.values() for name in want.lookups]
+        infos = self.site.page_infos(titles)
+        self.survey.read_pages(wanted.values(), infos)
         for item in batch:
-            self._one(item, infos[item.title])
+            if item.is_redirect and item.pos in self._retitled:
+                item = self.ledger.get(item.id)  # now points to the qualified title
+            want = wanted.get(item.id)
+            if want is None:
+                self._one(item, infos[item.title])
+            else:
+                self._article(item, want, infos)
             self.progress.update(1)
             self._show_eta()
 
@@ -260,6 +293,63 @@ class Runner:
         if info.exists and item.state is State.IN_FLIGHT and not ours:
             first = self.site.first_revision(item.title)
         self._act(item, info, decide(item.sha1, info, self.site.user, first))
+
+    def _article(self, item: Item, want: Wanted, infos: dict[str, PageInfo]) -> None:
+        """An article row: the bot's own page, or else the subject verdict decides."""
+        info = infos[item.title]
+        first = None
+        ours = info.user == self.site.user and info.sha1 == item.sha1
+        if info.exists and item.state is State.IN_FLIGHT and not ours:
+            first = self.site.first_revision(item.title)
+        base = decide(item.sha1, info, self.site.user, first)
+        if base.action in (Action.OWN, Action.INVALID, Action.PROTECTED):
+            self._act(item, info, base)
+            return
+        verdict = self.survey.judge(want, infos)
+        if verdict.subject in (Subject.NEW, Subject.TAKEN):
+            target = verdict.title if item.title == want.title else item.title
+            if target != item.title:
+                self.ledger.retitle(item, target)
+                self._retitled.add(item.pos)
+                item = dataclasses.replace(item, title=target)
+                info = infos[target]
+                base = decide(item.sha1, info, self.site.user)
+            if verdict.subject is Subject.TAKEN:
+                self._record(item, want, verdict)
+                self.outcome.qualified += 1
+            self._act(item, info, base)
+            return
+        self._record(item, want, verdict)
+        match = verdict.match
+        note = verdict.note + ("; {{nobots}}" if info.nobots else "")
+        self._mark(
+            item,
+            State.EXISTS,
+            reason=note[:500],
+            wiki_user=(match.editor if match else None) or info.user,
+            wiki_size=info.size,
+        )
+        self.outcome.exists += 1
+        if verdict.subject is Subject.SAME:
+            self.outcome.same += 1
+        elif verdict.subject is Subject.UNSURE:
+            self.outcome.unsure += 1
+
+    def _record(self, item: Item, want: Wanted, verdict: Verdict) -> None:
+        """Keep the verdict (with the page's creator and what we would add) in the ledger."""
+        found = explain(self.survey, want, verdict)
+        match = verdict.match
+        self.ledger.record_subject(
+            item.id,
+            str(verdict.subject),
+            page=match.page if match else "",
+            via=match.via if match else "",
+            similarity=match.similarity if match else None,
+            creator=found.creator,
+            editor=match.editor if match else None,
+            adds=found.adds,
+            note=verdict.note,
+        )
 
     def _article_state(self, item: Item) -> State:
         state = self._articles.get(item.pos)
@@ -367,6 +457,24 @@ def collisions_dir(settings: RunConfig, volume: str) -> Path:
     return settings.ledger.parent / "collisions" / str(volume)
 
 
+def reconcile_dir(settings: RunConfig, volume: str) -> Path:
+    """Where a volume's reconcile report goes: next to the ledger."""
+    return settings.ledger.parent / "reconcile" / str(volume)
+
+
+def wanted_of(item: Item | Entry) -> Wanted:
+    """An article row (or a dry run's entry) as the survey sees it."""
+    original = getattr(item, "original", "") or item.title
+    return Wanted(
+        original,
+        item.names or (original,),
+        item.fallback,
+        item.plain,
+        item.text,
+        item.sha1,
+    )
+
+
 def _live(site: Site | Callable[[], Site]) -> Site:
     if hasattr(site, "page_infos"):
         return site  # type: ignore[return-value]
@@ -436,6 +544,9 @@ def _run_recorded(
             outcome.collisions_report = write_collisions(
                 collisions, collisions_dir(settings, volume)
             )
+        outcome.reconcile_report = write_reconcile(
+            ledger_reconcile(ledger, volume), reconcile_dir(settings, volume)
+        )
     log.info("run %d done: %s", run_id, outcome.line())
     return outcome
 
@@ -496,16 +607,22 @@ def resume(
 
 @dataclass
 class DryRun:
-    """What a real run would do, per title; nothing was written to the wiki or the ledger."""
+    """What a real run would do, per title; nothing was written to the wiki or the queue
+    (the ledger only remembers the wiki pages read, as a real run would)."""
 
     volume: str
-    new: list[str] = field(default_factory=list)
+    new: list[str] = field(default_factory=list)  # titles that would be created
     own: list[str] = field(default_factory=list)  # bot's page with our text already
-    exists: list[str] = field(default_factory=list)
+    exists: list[str] = field(default_factory=list)  # left alone: a page stands there
     invalid: list[str] = field(default_factory=list)
     protected: list[str] = field(default_factory=list)
     done: list[str] = field(default_factory=list)  # already final in the ledger
+    skipped: list[str] = field(default_factory=list)  # redirects to an article not created
+    same: list[str] = field(default_factory=list)  # articles whose subject the wiki has
+    unsure: list[str] = field(default_factory=list)  # articles not created, for review
+    qualified: list[str] = field(default_factory=list)  # created under the qualified title
     collisions_report: Path | None = None
+    reconcile_report: Path | None = None
     preview: Path | None = None
 
     def line(self) -> str:
@@ -513,15 +630,93 @@ class DryRun:
         return (
             f"volume {self.volume} (dry run): {len(self.new)} new, {len(self.own)} already "
             f"ours, {len(self.exists)} exist (collisions), {len(self.protected)} "
-            f"create-protected, {len(self.invalid)} invalid, {len(self.done)} done before; "
-            f"collisions: {self.collisions_report}; preview: {self.preview}"
+            f"create-protected, {len(self.invalid)} invalid, {len(self.skipped)} skipped, "
+            f"{len(self.done)} done before; subjects on the wiki: {len(self.same)} same, "
+            f"{len(self.unsure)} unsure, {len(self.qualified)} qualified; "
+            f"collisions: {self.collisions_report}; reconcile: {self.reconcile_report}; "
+            f"preview: {self.preview}"
         )
 
 
+@dataclass
+class _Dry:
+    """The dry run's working state: results, collisions, reconcile rows."""
+
+    result: DryRun
+    survey: Survey
+    infos: dict[str, PageInfo]
+    bot: str
+    collisions: list[Collision] = field(default_factory=list)
+    reconcile: list[dict[str, str]] = field(default_factory=list)
+    created: dict[str, str] = field(default_factory=dict)  # pos -> title it would have
+
+    def title(self, e: Entry, action: Action) -> None:
+        lists = {
+            Action.CREATE: self.result.new,
+            Action.OWN: self.result.own,
+            Action.EXISTS: self.result.exists,
+            Action.PROTECTED: self.result.protected,
+            Action.INVALID: self.result.invalid,
+        }
+        lists[action].append(e.title)
+
+    def collide(self, e: Entry, info: PageInfo, note: str, user: str | None = None) -> None:
+        self.collisions.append(
+            Collision(e.title, info.size, user or info.user, note, e.pos, e.text)
+        )
+
+    def article(self, e: Entry) -> None:
+        info = self.infos[e.title]
+        base = decide(e.sha1, info, self.bot)
+        if base.action in (Action.OWN, Action.INVALID, Action.PROTECTED):
+            self.title(e, base.action)
+            if base.action is Action.OWN:
+                self.created[e.pos] = e.title
+            return
+        want = wanted_of(e)
+        verdict = self.survey.judge(want, self.infos)
+        if verdict.subject in (Subject.NEW, Subject.TAKEN):
+            title = verdict.title
+            base = decide(e.sha1, self.infos[title], self.bot)
+            self.title(dataclasses.replace(e, title=title), base.action)
+            if base.action is Action.CREATE:
+                self.created[e.pos] = title
+            if verdict.subject is Subject.TAKEN:
+                self.result.qualified.append(title)
+                self.reconcile.append(reconcile_row(e, explain(self.survey, want, verdict)))
+            return
+        found = explain(self.survey, want, verdict)
+        self.reconcile.append(reconcile_row(e, found))
+        note = verdict.note + ("; {{nobots}}" if info.nobots else "")
+        self.result.exists.append(e.title)
+        self.collide(e, info, note, verdict.match.editor if verdict.match else None)
+        if verdict.subject is Subject.SAME:
+            self.result.same.append(e.title)
+        elif verdict.subject is Subject.UNSURE:
+            self.result.unsure.append(e.title)
+
+    def redirect(self, e: Entry) -> None:
+        if e.pos not in self.created:
+            self.result.skipped.append(e.title)
+            return
+        decision = decide(e.sha1, self.infos[e.title], self.bot)
+        self.title(e, decision.action)
+        if decision.action is Action.EXISTS:
+            self.collide(e, self.infos[e.title], decision.note)
+
+
 def dry_run(
-    pages: Iterable[Page], ledger: Ledger, site: Site, settings: RunConfig, *, volume: str
+    pages: Iterable[Page],
+    ledger: Ledger,
+    site: Site,
+    settings: RunConfig,
+    *,
+    volume: str,
+    report: Report | None = None,
 ) -> DryRun:
-    """Classify every title of ``pages`` against the wiki without writing anything."""
+    """Classify every title of ``pages`` against the wiki without writing anything: the
+    same verdicts a real run would act on (its subject classes included). Unsure articles
+    go into ``report``'s review queue; the collisions and reconcile reports are written."""
     result = DryRun(str(volume))
     final = {
         (it.pos, it.redirect): it.state
@@ -531,23 +726,28 @@ def dry_run(
     entries = [e for page in pages for e in expand(page)]
     todo = [e for e in entries if (e.pos, e.redirect) not in final]
     result.done = [e.title for e in entries if (e.pos, e.redirect) in final]
-    infos = site.page_infos(e.title for e in todo)
-    collisions: list[Collision] = []
-    lists = {
-        Action.CREATE: result.new,
-        Action.OWN: result.own,
-        Action.EXISTS: result.exists,
-        Action.PROTECTED: result.protected,
-        Action.INVALID: result.invalid,
-    }
+    wanted = [wanted_of(e) for e in todo if not e.redirect]
+    titles = [e.title for e in todo] + [n for w in wanted for n in w.lookups]
+    infos = site.page_infos(titles)
+    survey = Survey(site, ledger, limits_of(settings))
+    survey.read_pages(wanted, infos)
+    dry = _Dry(result, survey, infos, site.user)
+    dry.created.update(
+        {pos: "" for (pos, redirect), s in final.items() if not redirect and s is State.PUBLISHED}
+    )
     for e in todo:
-        info = infos[e.title]
-        decision = decide(e.sha1, info, site.user)
-        lists[decision.action].append(e.title)
-        if decision.action is Action.EXISTS:
-            collisions.append(
-                Collision(e.title, info.size, info.user, decision.note, e.pos, e.text)
-            )
+        if e.redirect:
+            dry.redirect(e)
+        else:
+            dry.article(e)
+    if report is not None:
+        for row in dry.reconcile:
+            if row["subject"] == Subject.UNSURE:
+                report.flag(Review.EXISTING, row["source"], row["note"], row["title"])
+        report.reconcile.extend(dry.reconcile)
     out = collisions_dir(settings, str(volume)) / "dry-run"
-    result.collisions_report = write_collisions(collisions, out)
+    result.collisions_report = write_collisions(dry.collisions, out)
+    result.reconcile_report = write_reconcile(
+        dry.reconcile, reconcile_dir(settings, str(volume)) / "dry-run"
+    )
     return result

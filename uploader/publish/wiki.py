@@ -152,6 +152,16 @@ class PageInfo:
     nobots: bool = False
     invalid: str = ""  # why the title is invalid ("" when valid)
     create_protection: str = ""  # protection level for creating a missing title
+    # For a title that is a redirect: the page it leads to (after every hop) and what the
+    # query says about that page; the redirect's own revision is not read (user/sha1 None).
+    redirect_to: str = ""
+    target: PageInfo | None = None
+
+    @property
+    def page(self) -> PageInfo | None:
+        """The page behind the title (itself, or a redirect's target); None when missing."""
+        found = self.target if self.redirect_to else self
+        return found if found is not None and found.exists else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,7 +281,8 @@ class WikiClient:
 
     def page_infos(self, titles: Iterable[str]) -> dict[str, PageInfo]:
         """Existence, latest revision (user, sha1, size), {{nobots}} and create protection
-        for each title, 50 titles a request; keyed by the titles as given."""
+        for each title, 50 titles a request, following redirects (a redirect's PageInfo
+        names its target and carries the target's facts); keyed by the titles as given."""
         out: dict[str, PageInfo] = {}
         wanted = []
         for title in dict.fromkeys(titles):
@@ -294,6 +305,7 @@ class WikiClient:
                 "rvprop": "ids|user|sha1|size",
                 "tltemplates": "Template:Nobots|Template:Bots",
                 "tllimit": "max",
+                "redirects": "1",
             }
         )
         query = data.get("query", {})
@@ -303,6 +315,7 @@ class WikiClient:
                 for orig, now in list(alias.items()):
                     if now == pair["from"]:
                         alias[orig] = pair["to"]
+        hops = {str(r["from"]): str(r["to"]) for r in query.get("redirects", [])}
         by_title: dict[str, PageInfo] = {}
         for page in query.get("pages", []):
             info = _page_info(page)
@@ -311,8 +324,37 @@ class WikiClient:
             by_title[iw["title"]] = PageInfo(iw["title"], False, invalid="interwiki title")
         out = {}
         for orig in titles:
-            found = by_title.get(alias[orig])
+            title = alias[orig]
+            if title in hops:
+                end = _follow(hops, title)
+                target = by_title.get(end) or PageInfo(end, False)
+                out[orig] = PageInfo(title, True, redirect_to=end, target=target)
+                continue
+            found = by_title.get(title)
             out[orig] = found or PageInfo(orig, False, invalid="title not understood by wiki")
+        return out
+
+    def page_texts(self, titles: Iterable[str]) -> dict[str, tuple[int, str]]:
+        """The latest revision id and wikitext of each existing page, 50 titles a request
+        (redirects not followed); missing pages are left out."""
+        wanted = list(dict.fromkeys(titles))
+        out: dict[str, tuple[int, str]] = {}
+        for start in range(0, len(wanted), BATCH):
+            data = self.call(
+                {
+                    "action": "query",
+                    "titles": "|".join(wanted[start : start + BATCH]),
+                    "prop": "revisions",
+                    "rvprop": "ids|content",
+                    "rvslots": "main",
+                }
+            )
+            for page in data.get("query", {}).get("pages", []):
+                revs = page.get("revisions") or []
+                if page.get("missing") or not revs:
+                    continue
+                text = str(revs[0].get("slots", {}).get("main", {}).get("content", ""))
+                out[str(page["title"])] = (int(revs[0].get("revid", 0)), text)
         return out
 
     def _one_revision(self, title: str, **params: str) -> dict[str, Any] | None:
@@ -370,6 +412,15 @@ def title_problem(title: str) -> str:
     if len(title.encode("utf-8")) > MAX_TITLE_BYTES:
         return f"title longer than {MAX_TITLE_BYTES} bytes"
     return ""
+
+
+def _follow(hops: Mapping[str, str], title: str) -> str:
+    """Where a chain of redirects ends (a loop ends where it closes)."""
+    seen = {title}
+    while title in hops and hops[title] not in seen:
+        title = hops[title]
+        seen.add(title)
+    return title
 
 
 def _param(value: Any) -> str:

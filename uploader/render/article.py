@@ -35,14 +35,12 @@ from uploader.render.inline import (
     strip_label,
 )
 from uploader.render.title_index import TitleIndex
-from uploader.wikitext import cap_summary, strip_qualifier
+from uploader.wikitext import cap_summary, normalise_title, strip_qualifier
 
 
 @dataclass(frozen=True, slots=True)
 class RenderedPage(Page):
-    """A ``Page`` that also carries the article's plain source text (for previews)."""
-
-    source_text: str = ""
+    """A ``Page`` made by ``render`` (its plain source text is ``Page.source_text``)."""
 
 
 class WikiMarkup(str):
@@ -209,6 +207,7 @@ def render(article: Article, context: RenderContext) -> Page:
         "categories": _categories(article, settings),
     }
     assert context.article_template is not None and context.summary_template is not None
+    fallback = fallback_title(article)
     wikitext = _tidy(context.article_template.render(variables))
     summary = context.summary_template.render(
         citation=citation,
@@ -231,7 +230,33 @@ def render(article: Article, context: RenderContext) -> Page:
         pictures=article.pictures,
         volume=volume,
         source_text=article.text,
+        candidates=candidate_names(article),
+        fallback_title=fallback,
+        fallback_redirect_text=render_redirect(fallback, context) if fallback else "",
     )
+
+
+def fallback_title(article: Article) -> str:
+    """The qualified title to use when the bare title is another subject's page on the wiki
+    (``Қазақ әдебиеті (газет)``): the title with the parser's qualifier ("" when the title is
+    already qualified or there is no qualifier)."""
+    if not article.qualifier or strip_qualifier(article.title) != article.title:
+        return ""
+    return f"{article.title} ({article.qualifier})"
+
+
+def candidate_names(article: Article) -> tuple[str, ...]:
+    """Every name the subject may already have on the wiki, normalised as MediaWiki does:
+    the title, the title without qualifier, the qualified fallback, the parser's alternatives
+    (surname first, without epithet, «quoted») and the redirects."""
+    names = (
+        article.title,
+        strip_qualifier(article.title),
+        fallback_title(article),
+        *article.title_alternatives,
+        *article.redirects,
+    )
+    return tuple(dict.fromkeys(n for n in map(normalise_title, names) if n))
 
 
 def render_redirect(target: str, context: RenderContext) -> str:
