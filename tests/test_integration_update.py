@@ -41,6 +41,7 @@ from uploader.publish.runner import Outcome
 from uploader.publish.update import Step, UpdateOutcome, UpdatePlan, update, update_dir
 from uploader.publish.wiki import Saved, WikiClient, connect
 from uploader.report import Report
+from uploader.wikitext import storage_form, text_sha1
 
 pytestmark = pytest.mark.wiki
 __all__ = ["no_edit_limit", "reap_children"]  # the publish tests' autouse fixtures, here too
@@ -261,3 +262,46 @@ def test_integration_update_edit_conflict_is_a_skip_never_an_overwrite(
     again = upload_update(config, "t", pages=second)
     assert isinstance(again, UpdateOutcome) and again.edited == 0
     assert [r["user"] for r in wiki.revisions("Қайшылық 0")] == ["KazBot", HUMAN]
+
+
+def test_integration_update_settles_a_stopped_runs_writes_from_the_wiki(
+    wiki: LocalWiki, tmp_path: Path
+) -> None:
+    config = load_config(write_config(tmp_path, wiki))
+    first = _pages("Үзілген", ["бірінші мәтін.", "екінші мәтін."])
+    upload_volume(config, "t", pages=first, progress=False)
+    second = [replace(p, wikitext=p.wikitext + " Түзету.") for p in first]
+    client = connect(
+        config, config.run, load_credentials(config.wiki.user, config.wiki.password_file)
+    )
+    with Ledger.open(config.run.ledger) as ledger:  # a run stopped in the middle of two edits:
+        rows = ledger.published_articles("t")
+        infos = client.page_infos([r.title for r in rows])
+        for row, page in zip(rows, second, strict=True):
+            ledger.begin_update(
+                row.id, kind="edit", old_title=row.title, new_title=row.title,
+                old_sha1=row.sha1, new_sha1=text_sha1(page.wikitext),
+                base_revid=infos[row.title].revid, text=storage_form(page.wikitext),
+            )  # fmt: skip
+        base = infos[rows[0].title]
+        assert base.revid is not None
+        client.edit(  # the first reached the wiki, its answer was lost; the second never left
+            rows[0].title, second[0].wikitext, "сынақ", baserevid=base.revid,
+            basetimestamp=base.timestamp,
+        )  # fmt: skip
+
+    out = upload_update(config, "t", pages=second)
+    assert isinstance(out, UpdateOutcome)
+    assert (out.settled, out.edited) == (1, 1)
+    for page in second:
+        assert [r["user"] for r in wiki.revisions(page.title)] == ["KazBot", "KazBot"]
+        assert wiki.page_text(page.title) == page.wikitext
+    with Ledger.open(config.run.ledger) as ledger:
+        assert [u.state for u in ledger.updates("t")] == [
+            UpdateState.DONE,
+            UpdateState.LOST,
+            UpdateState.DONE,
+        ]
+        assert {r.sha1 for r in ledger.published_articles("t")} == {
+            text_sha1(p.wikitext) for p in second
+        }

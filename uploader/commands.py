@@ -176,17 +176,7 @@ def update_summaries(config: Config, volume: str) -> Callable[[Change], str]:
     template = update_summary_template(config)
 
     def summary(change: Change) -> str:
-        return render_update_summary(
-            template,
-            config,
-            volume,
-            title=change.title,
-            old_title=change.old_title,
-            source=change.source,
-            text_changed=change.text_changed,
-            text_why=change.text_why,
-            title_why=change.title_why,
-        )
+        return render_update_summary(template, config, volume, **dataclasses.asdict(change))
 
     return summary
 

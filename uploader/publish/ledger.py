@@ -21,7 +21,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -772,18 +772,6 @@ class Ledger:
 
 
 def _update_row(row: tuple[Any, ...]) -> Update:
-    return Update(
-        id=row[0],
-        item_id=row[1],
-        kind=row[2],
-        old_title=row[3],
-        new_title=row[4],
-        old_sha1=row[5],
-        new_sha1=row[6],
-        base_revid=row[7],
-        text=row[8],
-        state=UpdateState(row[9]),
-        revid=row[10],
-        reason=row[11],
-        run_id=row[12],
-    )
+    values = dict(zip((f.name for f in fields(Update)), row, strict=True))
+    values["state"] = UpdateState(values["state"])
+    return Update(**values)

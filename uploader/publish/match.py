@@ -36,8 +36,11 @@ GONE_BELOW = 0.3  # candidates all less alike than this: the old article is gone
 # Wikitext that every page of a volume shares (footnotes, templates, headings, links on a
 # line of their own such as categories), left out before texts are compared.
 _BOILERPLATE = re.compile(
-    r"<ref[^>]*>.*?</ref>|^\s*(\{\{.*\}\}|==.*==|\[\[[^\]]*\]\])\s*$", re.M | re.S
+    r"(?s:<ref[^>/]*>.*?</ref>)|^[ \t]*(\{\{[^\n]*\}\}|==[^\n]*==|\[\[[^\]\n]*\]\]|<[^>\n]+/>)[ \t]*$",
+    re.M,
 )
+
+_WORD = re.compile(r"\w+")  # texts are compared word by word, markup left out
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,10 +125,10 @@ class Matching:
 
 
 def similarity(a: str, b: str) -> float:
-    """How alike two page texts are (0..1), their shared boilerplate left out."""
+    """How alike two page texts are (0..1, word by word), their shared boilerplate left out."""
     if a == b:
         return 1.0
-    left, right = _BOILERPLATE.sub("", a), _BOILERPLATE.sub("", b)
+    left, right = (_WORD.findall(_BOILERPLATE.sub("", t)) for t in (a, b))
     matcher = SequenceMatcher(None, left, right, autojunk=False)
     if matcher.real_quick_ratio() < GONE_BELOW / 2:
         return matcher.real_quick_ratio()

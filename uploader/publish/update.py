@@ -28,7 +28,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from uploader.config import RunConfig
 from uploader.errors import WikiError
@@ -43,6 +43,7 @@ from uploader.publish.wiki import ApiError, PageInfo, Revision, Saved
 log = logging.getLogger("uploader.publish.update")
 
 MAX_FAILURES_IN_A_ROW = 10
+T = TypeVar("T")
 CONFLICT_CODES = frozenset({"editconflict", "edit-conflict"})
 
 
@@ -396,81 +397,78 @@ class Updater:
             title_why,
         )
 
+    def _send(self, planned: Planned, send: Callable[[], T], **row: Any) -> tuple[int, T] | None:
+        """One write: the policy check, the ``in_flight`` mark (committed), the request, the
+        pacer's counts; the update id and the answer, or None when the wiki refused."""
+        assert planned.old is not None
+        self.pacer.before_edit()
+        uid = self.ledger.begin_update(planned.old.id, run_id=self.run_id, **row)
+        self.pacer.sending()
+        try:
+            answer = send()
+        except ApiError as err:
+            self._refused(uid, planned, err)
+            return None
+        finally:
+            self.pacer.sent()
+        self.pacer.confirmed()
+        self._fail_streak = 0
+        return uid, answer
+
     def _edit(self, planned: Planned, info: PageInfo, *, moved_from: str) -> None:
         old, new = planned.old, planned.new
         assert old is not None and new is not None and info.revid is not None
+        base, stamp = info.revid, info.timestamp
         summary = self.summaries(self._change(planned, moved=False, text=True))
-        self.pacer.before_edit()
-        uid = self.ledger.begin_update(
-            old.id,
+        sent = self._send(
+            planned,
+            lambda: self.site.edit(
+                info.title, new.text, summary, baserevid=base, basetimestamp=stamp
+            ),
             kind="edit",
             old_title=info.title,
             new_title=info.title,
             old_sha1=old.sha1,
             new_sha1=new.sha1,
-            base_revid=info.revid,
+            base_revid=base,
             text=new.text,
-            run_id=self.run_id,
         )
-        self.pacer.sending()
-        try:
-            saved = self.site.edit(
-                info.title,
-                new.text,
-                summary,
-                baserevid=info.revid,
-                basetimestamp=info.timestamp,
-            )
-        except ApiError as err:
-            self._refused(uid, planned, err)
+        if sent is None:
             return
-        finally:
-            self.pacer.sent()
-        revid = saved.newrevid or info.revid
-        if saved.oldrevid and saved.oldrevid != info.revid:
+        uid, saved = sent
+        revid = saved.newrevid or base
+        if saved.oldrevid and saved.oldrevid != base:
             note = f"the wiki merged the bot's text with revision {saved.oldrevid}; check"
             self.ledger.finish_update(uid, UpdateState.MERGED, revid=revid, reason=note)
             self._skip(planned, Step.MERGED, note)
         else:
             self.ledger.finish_update(uid, UpdateState.DONE, revid=revid, identity=new.identity)
             self.outcome.edited += 1
-        self.pacer.confirmed()
-        self._fail_streak = 0
         log.info(
             "edited %s rev %s%s",
             info.title,
             revid,
-            f" (moved from {moved_from})" if moved_from else "",
+            f" (moved from {moved_from})" * bool(moved_from),
         )
 
     def _move(self, planned: Planned) -> bool:
         old, new, info = planned.old, planned.new, planned.info
         assert old is not None and new is not None and info is not None
-        changed = planned.step is Step.MOVE_EDIT
         summary = self.summaries(self._change(planned, moved=True, text=False))
-        self.pacer.before_edit()
-        uid = self.ledger.begin_update(
-            old.id,
+        sent = self._send(
+            planned,
+            lambda: self.site.move(old.title, new.title, summary),
             kind="move",
             old_title=old.title,
             new_title=new.title,
             old_sha1=old.sha1,
             new_sha1=old.sha1,
             base_revid=info.revid,
-            run_id=self.run_id,
         )
-        self.pacer.sending()
-        try:
-            self.site.move(old.title, new.title, summary)
-        except ApiError as err:
-            self._refused(uid, planned, err)
+        if sent is None:
             return False
-        finally:
-            self.pacer.sent()
-        identity = None if changed else new.identity
-        self.ledger.finish_update(uid, UpdateState.DONE, identity=identity)
-        self.pacer.confirmed()
-        self._fail_streak = 0
+        identity = None if planned.step is Step.MOVE_EDIT else new.identity
+        self.ledger.finish_update(sent[0], UpdateState.DONE, identity=identity)
         self.outcome.moved += 1
         log.info("moved %s → %s", old.title, new.title)
         return True
