@@ -305,3 +305,34 @@ def test_integration_update_settles_a_stopped_runs_writes_from_the_wiki(
         assert {r.sha1 for r in ledger.published_articles("t")} == {
             text_sha1(p.wikitext) for p in second
         }
+
+
+def test_integration_update_merged_by_the_wiki_is_reported_and_never_overwritten(
+    wiki: LocalWiki, tmp_path: Path
+) -> None:
+    config = load_config(write_config(tmp_path, wiki))
+    first = _pages("Біріккен", ["бірінші жол.\n\nекінші жол.\n\nүшінші жол."])
+    upload_volume(config, "t", pages=first, progress=False)
+    second = [replace(first[0], wikitext=first[0].wikitext.replace("бірінші", "түзетілген"))]
+    person = first[0].wikitext.replace("үшінші", "адамның үшінші")  # another line
+    client = connect(
+        config, config.run, load_credentials(config.wiki.user, config.wiki.password_file)
+    )
+    with Ledger.open(config.run.ledger) as ledger:
+        done = update(
+            second,
+            ledger,
+            HumanFirst(client, wiki, person),  # type: ignore[arg-type]
+            config.run,
+            volume="t",
+            summaries=update_summaries(config, "t"),
+        )
+    assert [p.step for p in done.skipped] == [Step.MERGED]
+    text = wiki.page_text("Біріккен 0") or ""
+    assert "түзетілген жол." in text and "адамның үшінші жол." in text  # both kept
+    assert done.report is not None and "merged" in done.report.read_text("utf-8")
+    third = [replace(second[0], wikitext=second[0].wikitext + " Тағы.")]
+    again = upload_update(config, "t", pages=third)
+    assert isinstance(again, UpdateOutcome) and again.edited == 0
+    assert [p.step for p in again.skipped] == [Step.HUMAN]
+    assert wiki.page_text("Біріккен 0") == text

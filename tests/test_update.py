@@ -154,6 +154,7 @@ def fresh(title: str = OLD.title, text: str = OLD.text) -> Fresh:
         (fresh("Сөздер"), info(OLD.title), PageInfo("Сөздер", False, invalid="bad"), Step.BLOCKED),
         (fresh("Сөздер"), info(OLD.title), PageInfo("Сөздер", False, create_protection="sysop"), Step.BLOCKED),
         (fresh(text="жаңа"), info(OLD.title, exists=False), None, Step.MISSING),
+        (fresh(text="жаңа"), info(OLD.title, sha1=text_sha1("жаңа")), None, Step.NONE),  # done
     ],
 )  # fmt: skip
 def test_decide_update_rules(

@@ -136,10 +136,12 @@ def decide_update(
             return Step.MISSING, f"«{old.title}» is not on the wiki (deleted or moved by someone)"
         return Step.NONE, "not on the wiki; nothing new from the volume"
     ours = at_old.user == bot and at_old.sha1 == old.sha1
+    if changed and not renamed and at_old.user == bot and at_old.sha1 == new.sha1:
+        return Step.NONE, "the wiki has the new text already"
     if not changed and not renamed:
         return Step.NONE, "" if ours else f"edited by {at_old.user}; nothing new from the volume"
     if not ours:
-        who = at_old.user if at_old.user != bot else "the bot, with other text"
+        who = at_old.user if at_old.user != bot else "someone (its text is not the bot's)"
         return Step.HUMAN, f"edited by {who} since the bot's revision; merge by hand"
     if not renamed:
         return Step.EDIT, "text changed"
@@ -354,7 +356,9 @@ class Updater:
         assert old is not None and new is not None and planned.info is not None
         if planned.step is Step.NONE:
             self.outcome.unchanged += 1
-            if (old.headword, old.occurrence, old.source_sha1) != (
+            if planned.text_changed and planned.info.sha1 == new.sha1:
+                self._found(planned, planned.info)
+            elif (old.headword, old.occurrence, old.source_sha1) != (
                 new.headword,
                 new.occurrence,
                 new.source_sha1,
@@ -374,6 +378,19 @@ class Updater:
             self._edit(planned, info, moved_from=old.title)
         else:
             self._skip(planned, Step.HUMAN, f"edited by {info.user} right after the move")
+
+    def _found(self, planned: Planned, info: PageInfo) -> None:
+        """Record the new text as the bot's edit: the wiki has it already (no request)."""
+        old, new = planned.old, planned.new
+        assert old is not None and new is not None
+        uid = self.ledger.begin_update(old.id, run_id=self.run_id, **_edit_row(planned, info))
+        self.ledger.finish_update(
+            uid,
+            UpdateState.DONE,
+            revid=info.revid,
+            reason="found on the wiki",
+            identity=new.identity,
+        )
 
     def _change(self, planned: Planned, *, moved: bool, text: bool) -> Change:
         old, new = planned.old, planned.new
@@ -425,13 +442,7 @@ class Updater:
             lambda: self.site.edit(
                 info.title, new.text, summary, baserevid=base, basetimestamp=stamp
             ),
-            kind="edit",
-            old_title=info.title,
-            new_title=info.title,
-            old_sha1=old.sha1,
-            new_sha1=new.sha1,
-            base_revid=base,
-            text=new.text,
+            **_edit_row(planned, info),
         )
         if sent is None:
             return
@@ -509,6 +520,20 @@ class Updater:
             )
         self.outcome.skipped.append(planned)
         log.info("skip %s: %s: %s", planned.title, planned.step, planned.note)
+
+
+def _edit_row(planned: Planned, info: PageInfo) -> dict[str, Any]:
+    """The updates row of an edit of page ``info`` to the planned new text."""
+    assert planned.old is not None and planned.new is not None
+    return {
+        "kind": "edit",
+        "old_title": info.title,
+        "new_title": info.title,
+        "old_sha1": planned.old.sha1,
+        "new_sha1": planned.new.sha1,
+        "base_revid": info.revid,
+        "text": planned.new.text,
+    }
 
 
 def _outcome_counts(outcome: UpdateOutcome) -> dict[str, int]:
