@@ -33,6 +33,7 @@ from tests.wiki.server import LocalWiki
 from uploader.cli import main
 from uploader.commands import update_summaries, upload_update, upload_volume
 from uploader.config import Config, load_config
+from uploader.errors import RunStopped
 from uploader.model import Page, SourcePos
 from uploader.pipeline import iter_pages
 from uploader.publish.credentials import load_credentials
@@ -336,3 +337,19 @@ def test_integration_update_merged_by_the_wiki_is_reported_and_never_overwritten
     assert isinstance(again, UpdateOutcome) and again.edited == 0
     assert [p.step for p in again.skipped] == [Step.HUMAN]
     assert wiki.page_text("Біріккен 0") == text
+
+
+def test_integration_update_max_edits_stops_with_the_update_command(
+    wiki: LocalWiki, tmp_path: Path
+) -> None:
+    config_path = write_config(tmp_path, wiki)
+    config = load_config(config_path)
+    first = _pages("Шектеу", ["бір.", "екі.", "үш."])
+    upload_volume(config, "t", pages=first, progress=False)
+    second = [replace(p, wikitext=p.wikitext + " Түзету.") for p in first]
+    with pytest.raises(RunStopped, match=f"continue with: upload update t --config {config_path}"):
+        upload_update(config, "t", max_edits=2, pages=second)
+    edited = [len(wiki.revisions(p.title)) for p in second]
+    assert sorted(edited) == [1, 2, 2]
+    done = upload_update(config, "t", pages=second)
+    assert isinstance(done, UpdateOutcome) and (done.edited, done.unchanged) == (1, 2)
