@@ -132,7 +132,7 @@ OLD = old_row(1, "СӨЗ", BODIES[0])
 def info(title: str, user: str = BOT, sha1: str = OLD.sha1, exists: bool = True) -> PageInfo:
     if not exists:
         return PageInfo(title, False)
-    return PageInfo(title, True, 7, user, sha1, 10, timestamp="2026-01-01T00:00:00Z")
+    return PageInfo(title, True, 7, user, sha1, 10)
 
 
 def fresh(title: str = OLD.title, text: str = OLD.text) -> Fresh:

@@ -5,7 +5,8 @@ the ledger's published articles (``uploader.publish.match``), reads the wiki's c
 of their titles in batches, and per page decides (``decide_update``):
 
 - the latest revision is the bot's and its SHA-1 is the one the ledger recorded: edit to the
-  new text (``nocreate``, ``baserevid``, ``basetimestamp``; an edit conflict is a skip), move
+  new text (``nocreate``, ``baserevid``; an edit conflict is a skip, see ``WikiClient.edit``
+  on why no ``basetimestamp``), move
   to a new title first when the title changed (leaving a redirect; a taken title is a skip);
 - the text and title are the same: nothing;
 - anyone else edited it since: never written; the update report shows the person's and the
@@ -59,9 +60,7 @@ class UpdateSite(Protocol):
 
     def page_text(self, title: str) -> str | None: ...
 
-    def edit(
-        self, title: str, text: str, summary: str, *, baserevid: int, basetimestamp: str
-    ) -> Saved: ...
+    def edit(self, title: str, text: str, summary: str, *, baserevid: int) -> Saved: ...
 
     def move(self, old: str, new: str, reason: str) -> None: ...
 
@@ -435,13 +434,11 @@ class Updater:
     def _edit(self, planned: Planned, info: PageInfo, *, moved_from: str) -> None:
         old, new = planned.old, planned.new
         assert old is not None and new is not None and info.revid is not None
-        base, stamp = info.revid, info.timestamp
+        base = info.revid
         summary = self.summaries(self._change(planned, moved=False, text=True))
         sent = self._send(
             planned,
-            lambda: self.site.edit(
-                info.title, new.text, summary, baserevid=base, basetimestamp=stamp
-            ),
+            lambda: self.site.edit(info.title, new.text, summary, baserevid=base),
             **_edit_row(planned, info),
         )
         if sent is None:
