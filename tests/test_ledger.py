@@ -58,7 +58,7 @@ def test_ledger_migrates_a_v1_file_keeping_rows(tmp_path: Path) -> None:
     db.close()
     with Ledger.open(path) as ledger:
         version = ledger.db.execute("PRAGMA user_version").fetchone()[0]
-        assert version == SCHEMA_VERSION == 3
+        assert version == SCHEMA_VERSION == 4
         (item,) = ledger.items()
         assert (item.title, item.state, item.wiki_user) == ("Бет", State.PUBLISHED, None)
         indexes = {r[1] for r in ledger.db.execute("PRAGMA index_list(items)")}

@@ -162,6 +162,23 @@ def resume_command(config_path: Path | None, max_edits: int | None, no_progress:
     click.echo(outcome.line())
 
 
+@main.command("update")
+@click.argument("volume")
+@config_option
+@click.option("--dry-run", is_flag=True, help="Show the plan (edits, moves, skips); send nothing.")
+@click.option("--max-edits", type=click.IntRange(min=0), default=None, help="Stop after K edits.")
+@click.option("--no-progress", is_flag=True, help="No progress bar (the update shows none).")
+@one_line_errors
+def update_command(
+    volume: str, config_path: Path | None, dry_run: bool, max_edits: int | None, no_progress: bool
+) -> None:
+    """Bring the bot's pages of VOLUME up to date with its corrected rendering."""
+    from uploader.commands import upload_update
+
+    result = upload_update(config_path, volume, dry_run_only=dry_run, max_edits=max_edits)
+    click.echo(result.line())
+
+
 @main.command("status")
 @config_option
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")

@@ -9,6 +9,8 @@ defaults) and returns what the command prints.
   then publish it (or, with ``dry_run_only``, classify it against the wiki and write the
   preview and collisions report; with ``offline`` too, skip the wiki).
 - ``upload_resume``: continue the last run from the ledger, without re-reading the volume.
+- ``upload_update``: bring the bot's published pages of a volume up to date with its current
+  rendering (``uploader.publish.update``), or with ``dry_run_only`` show the plan.
 - ``show_status`` and ``list_created``: what the ledger says.
 """
 
@@ -20,7 +22,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from tqdm import tqdm
 
@@ -30,16 +32,20 @@ from uploader.parse import iter_articles
 from uploader.parse.records import article_record
 from uploader.publish.credentials import load_credentials
 from uploader.publish.ledger import Ledger
+from uploader.publish.match import identities
 from uploader.publish.runner import (
     DryRun,
     Outcome,
-    Site,
     Stopper,
     dry_run,
     resume,
     run_queue,
 )
+from uploader.publish.update import Change, UpdateOutcome, UpdatePlan, dry_run_update, update
 from uploader.report import Report
+
+if TYPE_CHECKING:
+    from uploader.publish.wiki import WikiClient
 
 ConfigArg = Config | str | os.PathLike[str] | None
 
@@ -62,11 +68,11 @@ def run_settings(config: Config, max_edits: int | None) -> RunConfig:
     return dataclasses.replace(config.run, max_edits=max(0, int(max_edits)))
 
 
-def site_factory(config: Config, settings: RunConfig, stopper: Stopper) -> Callable[[], Site]:
+def site_factory(config: Config, settings: RunConfig, stopper: Stopper) -> Callable[[], WikiClient]:
     """A function that logs in and returns the wiki client (called only when needed)."""
     credentials = load_credentials(config.wiki.user, config.wiki.password_file)
 
-    def make() -> Site:
+    def make() -> WikiClient:
         from uploader.publish.wiki import connect
 
         return connect(config, settings, credentials, sleep=stopper.sleep)
@@ -121,6 +127,7 @@ def upload_volume(
             result.preview = _preview(source, config, volume, report)
             return result
         ledger.register(source, volume)
+        ledger.record_identity(volume, identities(source))
         ledger.record_quarantined(volume, report.quarantined)
         if retry_failed:
             ledger.requeue(volume)
@@ -152,6 +159,58 @@ def upload_resume(
             settings,
             stopper=stopper,
             progress=progress,
+            log_dir=settings.log_dir,
+        )
+
+
+def update_hint(config: Config, volume: str) -> str:
+    """The command that continues a stopped update with the same config."""
+    user_files = config.sources[1:]
+    return f"upload update {volume}" + (f" --config {user_files[-1]}" if user_files else "")
+
+
+def update_summaries(config: Config, volume: str) -> Callable[[Change], str]:
+    """The edit summary of each update write, from the config's template."""
+    from uploader.render.update_summary import render_update_summary, update_summary_template
+
+    template = update_summary_template(config)
+
+    def summary(change: Change) -> str:
+        return render_update_summary(template, config, volume, **dataclasses.asdict(change))
+
+    return summary
+
+
+def upload_update(
+    config: ConfigArg,
+    volume: str,
+    *,
+    dry_run_only: bool = False,
+    max_edits: int | None = None,
+    pages: Iterable[Page] | None = None,
+) -> UpdateOutcome | UpdatePlan:
+    """Bring the bot's pages of a volume up to date with its current rendering (or, with
+    ``dry_run_only``, plan it and send nothing); ``pages`` replaces parse+render."""
+    config = as_config(config)
+    volume = str(volume)
+    report = Report()
+    source = list(pages) if pages is not None else list(volume_pages(config, volume, report))
+    settings = run_settings(config, max_edits)
+    stopper = Stopper(settings.stop_file, update_hint(config, volume))
+    summaries = update_summaries(config, volume)
+    with Ledger.open(settings.ledger) as ledger:
+        site = site_factory(config, settings, stopper)()
+        if dry_run_only:
+            return dry_run_update(source, ledger, site, settings, volume=volume)
+        return update(
+            source,
+            ledger,
+            site,
+            settings,
+            volume=volume,
+            summaries=summaries,
+            args={"volume": volume, "max_edits": settings.max_edits},
+            stopper=stopper,
             log_dir=settings.log_dir,
         )
 
@@ -231,8 +290,8 @@ def show_status(config: ConfigArg, as_json: bool = False) -> str:
 
 def list_created(config: ConfigArg, volume: str | None = None, fmt: str = "text") -> str:
     """``upload created``: every page the bot created, with its revision id."""
-    from uploader.publish.status import created_pages, format_created
+    from uploader.publish.status import created_pages, format_created, page_updates
 
     config = as_config(config)
     with Ledger.open(config.run.ledger) as ledger:
-        return format_created(created_pages(ledger, volume), fmt)
+        return format_created(created_pages(ledger, volume), fmt, page_updates(ledger, volume))

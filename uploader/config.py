@@ -92,6 +92,7 @@ class RenderSettings:
     redirect_template: str
     summary_template: str
     redirect_summary_template: str
+    update_summary_template: str
     sections: Mapping[str, str]
     works_label: str
     literature_label: str

@@ -22,7 +22,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -91,6 +91,65 @@ class Run:
     args: dict[str, Any]
     outcome: str
     edits: int
+
+
+class UpdateState(StrEnum):
+    """Where one edit or move of the update pass stands."""
+
+    IN_FLIGHT = "in_flight"  # committed before the request: the wiki may or may not have it
+    DONE = "done"  # confirmed (the item row holds the new title / text / revision)
+    MERGED = "merged"  # saved, but the wiki merged it with someone's newer edit
+    SKIPPED = "skipped"  # refused without harm (edit conflict, title taken): re-planned later
+    FAILED = "failed"  # an error; re-planned by the next run
+    LOST = "lost"  # in flight when a run died, and the wiki never got it
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """A published article row as the update pass sees it: what the bot put on the wiki,
+    under which title, and which article of the volume it was."""
+
+    id: int
+    pos: str
+    seq: int
+    title: str
+    sha1: str
+    revid: int | None
+    headword: str
+    occurrence: int
+    source_sha1: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Which article of a volume a row is: its position, headword, the headword's
+    occurrence (1 for the first article with that headword) and its source text hash."""
+
+    pos: str
+    headword: str
+    occurrence: int
+    source_sha1: str
+    sha1: str  # the hash of the text rendered for it now
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """One row of the updates table."""
+
+    id: int
+    item_id: int
+    kind: str  # "edit" or "move"
+    old_title: str
+    new_title: str
+    old_sha1: str
+    new_sha1: str
+    base_revid: int | None
+    text: str
+    state: UpdateState
+    revid: int | None
+    reason: str
+    run_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,10 +304,39 @@ def _m3_subjects_and_wiki_pages(db: sqlite3.Connection) -> None:
     )
 
 
+def _m4_update_pass(db: sqlite3.Connection) -> None:
+    """The update pass: each article's identity in its volume (headword, its occurrence,
+    the hash of its source text) and an ``updates`` table, one row per edit or move of a
+    published page, ``in_flight`` (committed) before the request is sent."""
+    db.execute("ALTER TABLE items ADD COLUMN headword TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE items ADD COLUMN occurrence INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE items ADD COLUMN source_sha1 TEXT NOT NULL DEFAULT ''")
+    db.execute(
+        """CREATE TABLE updates (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES items(id),
+            run_id INTEGER,
+            kind TEXT NOT NULL,
+            old_title TEXT NOT NULL,
+            new_title TEXT NOT NULL,
+            old_sha1 TEXT NOT NULL,
+            new_sha1 TEXT NOT NULL,
+            base_revid INTEGER,
+            text TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL,
+            revid INTEGER,
+            reason TEXT NOT NULL DEFAULT '',
+            created REAL NOT NULL,
+            updated REAL NOT NULL)"""
+    )
+    db.execute("CREATE INDEX updates_item ON updates (item_id, state)")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _m1_initial,
     _m2_collision_facts_and_queue_index,
     _m3_subjects_and_wiki_pages,
+    _m4_update_pass,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -720,3 +808,195 @@ class Ledger:
     def volumes(self) -> list[str]:
         """Volume keys present in the ledger."""
         return [r[0] for r in self.db.execute("SELECT DISTINCT volume FROM items ORDER BY 1")]
+
+    # --- the update pass ----------------------------------------------------------------
+
+    def record_identity(self, volume: str, identities: Iterable[Identity]) -> None:
+        """Note which article each row is (headword, occurrence, source hash): rows still to
+        publish always, published ones only when unknown and their text is this rendering's."""
+        with self._tx() as db:
+            for ident in identities:
+                db.execute(
+                    "UPDATE items SET headword=?, occurrence=?, source_sha1=? WHERE volume=?"
+                    " AND pos=? AND redirect='' AND (state IN ('pending','failed','skipped')"
+                    " OR (headword='' AND sha1=?))",
+                    (
+                        ident.headword,
+                        ident.occurrence,
+                        ident.source_sha1,
+                        volume,
+                        ident.pos,
+                        ident.sha1,
+                    ),
+                )
+
+    def published_articles(self, volume: str) -> list[Published]:
+        """The volume's published article rows in source order, with the text sent."""
+        rows = self.db.execute(
+            "SELECT i.id, i.pos, i.seq, i.title, i.sha1, i.revid, i.headword, i.occurrence,"
+            " i.source_sha1, coalesce(t.text, '') FROM items i LEFT JOIN texts t"
+            " ON t.item_id = i.id WHERE i.volume=? AND i.redirect='' AND i.state='published'"
+            " ORDER BY i.seq",
+            (volume,),
+        ).fetchall()
+        return [Published(*row) for row in rows]
+
+    def rekey(self, volume: str, positions: dict[int, str]) -> None:
+        """Give article rows (by id) their positions in the current file, with their
+        redirect rows; a row in the way of a new position gets a retired key ``pos~id``."""
+        moving = {
+            item_id: pos
+            for item_id, pos in positions.items()
+            if self._pos_of(item_id) not in (None, pos)
+        }
+        if not moving:
+            return
+        with self._tx() as db:
+            old = {item_id: self._pos_of(item_id) for item_id in moving}
+            for pos in old.values():
+                db.execute(
+                    "UPDATE items SET pos=pos || '~moving' WHERE volume=? AND pos=?",
+                    (volume, pos),
+                )
+            for pos in moving.values():  # rows still there belong to no matched article
+                held = db.execute(
+                    "SELECT min(id) FROM items WHERE volume=? AND pos=?", (volume, pos)
+                ).fetchone()[0]
+                if held is not None:
+                    db.execute(
+                        "UPDATE items SET pos=pos || '~' || ? WHERE volume=? AND pos=?",
+                        (held, volume, pos),
+                    )
+            for item_id, pos in moving.items():
+                db.execute(
+                    "UPDATE items SET pos=? WHERE volume=? AND pos=?",
+                    (pos, volume, f"{old[item_id]}~moving"),
+                )
+
+    def _pos_of(self, item_id: int) -> str | None:
+        row = self.db.execute("SELECT pos FROM items WHERE id=?", (item_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def begin_update(
+        self,
+        item_id: int,
+        *,
+        kind: str,
+        old_title: str,
+        new_title: str,
+        old_sha1: str,
+        new_sha1: str,
+        base_revid: int | None,
+        text: str = "",
+        run_id: int | None = None,
+    ) -> int:
+        """Record an edit or move as in flight (committed before the request); its id."""
+        now = time.time()
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT INTO updates (item_id, run_id, kind, old_title, new_title, old_sha1,"
+                " new_sha1, base_revid, text, state, created, updated)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    item_id,
+                    run_id,
+                    kind,
+                    old_title,
+                    new_title,
+                    old_sha1,
+                    new_sha1,
+                    base_revid,
+                    text,
+                    UpdateState.IN_FLIGHT,
+                    now,
+                    now,
+                ),
+            )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def finish_update(
+        self,
+        update_id: int,
+        state: UpdateState,
+        *,
+        revid: int | None = None,
+        reason: str = "",
+        identity: Identity | None = None,
+    ) -> None:
+        """Settle an update; DONE/MERGED also bring its item row up to date (title, and
+        for an edit the text, hash and revision), all in one transaction."""
+        now = time.time()
+        with self._tx() as db:
+            db.execute(
+                "UPDATE updates SET state=?, revid=?, reason=?, updated=? WHERE id=?",
+                (state, revid, reason[:500], now, update_id),
+            )
+            up = self._update(update_id)
+            if state in (UpdateState.DONE, UpdateState.MERGED):
+                db.execute(
+                    "UPDATE items SET title=?, updated=? WHERE id=?",
+                    (up.new_title, now, up.item_id),
+                )
+                if up.kind == "edit":
+                    db.execute(
+                        "UPDATE items SET sha1=?, revid=coalesce(?, revid) WHERE id=?",
+                        (up.new_sha1, revid, up.item_id),
+                    )
+                    db.execute("UPDATE texts SET text=? WHERE item_id=?", (up.text, up.item_id))
+                if up.run_id is not None:
+                    db.execute("UPDATE runs SET edits=edits+1 WHERE id=?", (up.run_id,))
+            if identity is not None:
+                self._set_identity(db, up.item_id, identity)
+
+    def note_identity(self, item_id: int, identity: Identity) -> None:
+        """Record a row's current identity (after the update pass found nothing to send)."""
+        with self._tx() as db:
+            self._set_identity(db, item_id, identity)
+
+    @staticmethod
+    def _set_identity(db: sqlite3.Connection, item_id: int, identity: Identity) -> None:
+        db.execute(
+            "UPDATE items SET headword=?, occurrence=?, source_sha1=? WHERE id=?",
+            (identity.headword, identity.occurrence, identity.source_sha1, item_id),
+        )
+
+    _UPDATE_COLS = (
+        "id, item_id, kind, old_title, new_title, old_sha1, new_sha1, base_revid, text, state,"
+        " revid, reason, run_id"
+    )
+
+    def _update(self, update_id: int) -> Update:
+        row = self.db.execute(
+            f"SELECT {self._UPDATE_COLS} FROM updates WHERE id=?", (update_id,)
+        ).fetchone()
+        return _update_row(row)
+
+    def updates(self, volume: str | None = None, state: UpdateState | None = None) -> list[Update]:
+        """Update rows (of a volume's items, in a state), oldest first."""
+        sql = f"SELECT {self._UPDATE_COLS} FROM updates WHERE 1=1"
+        args: list[Any] = []
+        if volume is not None:
+            sql += " AND item_id IN (SELECT id FROM items WHERE volume=?)"
+            args.append(volume)
+        if state is not None:
+            sql += " AND state=?"
+            args.append(str(state))
+        return [_update_row(r) for r in self.db.execute(sql + " ORDER BY id", args)]
+
+    def update_counts(self) -> dict[str, dict[str, int]]:
+        """Per volume, confirmed updates by kind (``edit``, ``move``) and the other states."""
+        out: dict[str, dict[str, int]] = {}
+        for volume, kind, state, n in self.db.execute(
+            "SELECT i.volume, u.kind, u.state, count(*) FROM updates u JOIN items i"
+            " ON i.id = u.item_id GROUP BY 1, 2, 3"
+        ):
+            key = kind if state in (UpdateState.DONE, UpdateState.MERGED) else f"{kind} {state}"
+            out.setdefault(volume, {})[key] = out.get(volume, {}).get(key, 0) + n
+        return out
+
+
+def _update_row(row: tuple[Any, ...]) -> Update:
+    values = dict(zip((f.name for f in fields(Update)), row, strict=True))
+    values["state"] = UpdateState(values["state"])
+    return Update(**values)

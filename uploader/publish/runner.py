@@ -28,23 +28,22 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
-import signal
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from uploader.config import RunConfig
-from uploader.errors import ConfigError, RunStopped, WikiError
+from uploader.errors import ConfigError, WikiError
 from uploader.model import Page
 from uploader.publish.collisions import Collision, ledger_collisions, write_collisions
 from uploader.publish.decide import Action, Decision, Subject, Verdict, decide
 from uploader.publish.ledger import Entry, Item, Ledger, State, expand
+from uploader.publish.policy import EditPacer, Stopper, recorded
+from uploader.publish.policy import shutoff_allows as shutoff_allows  # re-exported
 from uploader.publish.reconcile import ledger_reconcile, reconcile_row, write_reconcile
 from uploader.publish.runlog import run_log
 from uploader.publish.subjects import Survey, Wanted, explain, limits_of
@@ -53,7 +52,6 @@ from uploader.report import Report, Review
 
 log = logging.getLogger("uploader.publish.runner")
 
-DEFAULT_SHUTOFF_ALLOW = r"(?is)^\s*(run|true|yes)\b"
 MAX_FAILURES_IN_A_ROW = 10
 
 
@@ -111,69 +109,6 @@ class Outcome:
         )
 
 
-class Stopper:
-    """Stop requests: SIGINT/SIGTERM, the STOP file; an interruptible sleep."""
-
-    def __init__(self, stop_file: Path | None = None, resume_hint: str = "upload resume") -> None:
-        self.event = threading.Event()
-        self.reason = ""
-        self.stop_file = stop_file
-        self.resume_hint = resume_hint
-
-    def request(self, reason: str) -> None:
-        """Ask the run to stop after the current edit."""
-        if not self.event.is_set():
-            self.reason = reason
-            self.event.set()
-
-    @contextmanager
-    def signals(self) -> Iterator[None]:
-        """Route SIGINT/SIGTERM to ``request`` while inside (main thread only)."""
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
-
-        def handler(signum: int, _frame: Any) -> None:
-            if self.event.is_set() and signum == signal.SIGINT:
-                raise KeyboardInterrupt
-            self.request(f"signal {signal.Signals(signum).name}")
-
-        old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            yield
-        finally:
-            for sig, previous in old.items():
-                signal.signal(sig, previous)
-
-    def stopped(self, why: str) -> RunStopped:
-        """A RunStopped naming the reason and the resume command."""
-        return RunStopped(f"stopped: {why}; continue with: {self.resume_hint}")
-
-    def check(self) -> None:
-        """Raise RunStopped if a stop was requested or the STOP file exists."""
-        if self.stop_file is not None and self.stop_file.exists():
-            self.request(f"stop file {self.stop_file} exists (remove it first)")
-        if self.event.is_set():
-            raise self.stopped(self.reason)
-
-    def sleep(self, seconds: float) -> None:
-        """Sleep, but raise RunStopped at once if a stop is requested meanwhile."""
-        if seconds > 0 and self.event.wait(seconds):
-            raise self.stopped(self.reason)
-        self.check()
-
-
-def shutoff_allows(text: str | None, allow: str = "") -> bool:
-    """True when the shutoff page's text lets the bot run.
-
-    With ``[run] shutoff_allow`` set, the text must match that regex (re.search); otherwise it
-    must start with the word ``run``, ``true`` or ``yes`` (any case). A missing page stops.
-    """
-    if text is None:
-        return False
-    return re.search(allow or DEFAULT_SHUTOFF_ALLOW, text) is not None
-
-
 class Progress(Protocol):
     """The bits of tqdm the runner uses."""
 
@@ -219,9 +154,7 @@ class Runner:
     progress: Progress = field(default_factory=_NoProgress)
     clock: Callable[[], float] = time.monotonic
     outcome: Outcome = field(init=False)
-    _edits: int = 0
-    _since_shutoff: int = 0
-    _last_edit: float | None = None
+    pacer: EditPacer = field(init=False)
     _fail_streak: int = 0
     _started: float = 0.0
     _articles: dict[str, State] = field(default_factory=dict)
@@ -231,6 +164,7 @@ class Runner:
     def __post_init__(self) -> None:
         self.outcome = Outcome(self.volume, self.run_id)
         self.survey = Survey(self.site, self.ledger, limits_of(self.settings))
+        self.pacer = EditPacer(self.site, self.settings, self.stopper, self.clock)
 
     def run(self) -> Outcome:
         """Process every pending/in-flight row of the volume, in source order."""
@@ -271,14 +205,13 @@ class Runner:
             self._show_eta()
 
     def _show_eta(self) -> None:
-        if not self._edits or isinstance(self.progress, _NoProgress):
+        edits = self.pacer.edits
+        if not edits or isinstance(self.progress, _NoProgress):
             return
         remaining = self.ledger.remaining(self.volume)
-        per_edit = max(
-            self.settings.put_throttle, (self.clock() - self._started) / max(self._edits, 1)
-        )
+        per_edit = max(self.settings.put_throttle, (self.clock() - self._started) / edits)
         eta = remaining * per_edit
-        self.progress.set_postfix_str(f"{self._edits} edits, ETA {eta / 3600:.1f}h")
+        self.progress.set_postfix_str(f"{edits} edits, ETA {eta / 3600:.1f}h")
 
     # --- one row ------------------------------------------------------------------------
 
@@ -372,18 +305,18 @@ class Runner:
             self._mark(item, State.FAILED, reason=note)
 
     def _create(self, item: Item) -> None:
-        self._before_edit()
+        self.pacer.before_edit()
         self._mark(item, State.IN_FLIGHT, attempt=True)
-        self._last_edit = self.clock()
+        self.pacer.sending()
         try:
             revid = self.site.create(item.title, item.text, item.summary)
         except ApiError as err:
             self._edit_error(item, err)
             return
         finally:
-            self._since_shutoff += 1
+            self.pacer.sent()
         self._mark(item, State.PUBLISHED, revid=revid, edit=True)
-        self._edits += 1
+        self.pacer.confirmed()
         self._fail_streak = 0
         self.outcome.created += 1
 
@@ -406,29 +339,6 @@ class Runner:
                 f"{self._fail_streak} articles failed in a row (last: {err.code}); "
                 "stopped, check the log and resume"
             )
-
-    def _before_edit(self) -> None:
-        self.stopper.check()
-        limit = self.settings.max_edits
-        if limit and self._edits >= limit:
-            raise self.stopper.stopped(f"reached the edit limit ({limit} edits)")
-        if self.settings.shutoff_page and (
-            self._last_edit is None or self._since_shutoff >= max(1, self.settings.shutoff_every)
-        ):
-            self._check_shutoff()
-        if self._last_edit is not None:
-            wait = self._last_edit + self.settings.put_throttle - self.clock()
-            if wait > 0:
-                self.stopper.sleep(wait)
-        self.stopper.check()
-
-    def _check_shutoff(self) -> None:
-        page = self.settings.shutoff_page
-        text = self.site.page_text(page)
-        self._since_shutoff = 0
-        if not shutoff_allows(text, self.settings.shutoff_allow):
-            log.warning("shutoff page %s does not allow running", page)
-            raise self.stopper.stopped(f"the shutoff page [[{page}]] does not say the bot may run")
 
     def _mark(self, item: Item, state: State, **kw: Any) -> None:
         self.ledger.mark(item.id, state, run_id=self.run_id, **kw)
@@ -520,25 +430,16 @@ def _run_recorded(
 ) -> Outcome:
     remaining = ledger.remaining(volume)
     bar = _progress(remaining, progress and remaining > 0, volume)
-    ended = "done"
     outcome = Outcome(volume, run_id)
+    ended = ["done"]
     try:
-        if remaining:
-            runner = Runner(ledger, _live(site), settings, volume, run_id, stopper, bar)
-            with stopper.signals():
+        with recorded(ledger, run_id, stopper) as ended:
+            if remaining:
+                runner = Runner(ledger, _live(site), settings, volume, run_id, stopper, bar)
                 outcome = runner.run()
-    except (RunStopped, WikiError) as exc:
-        ended = str(exc) if isinstance(exc, RunStopped) else f"error: {exc}"
-        log.warning("run %d ended: %s", run_id, exc)
-        raise
-    except BaseException as exc:
-        ended = f"crashed: {type(exc).__name__}"
-        log.exception("run %d crashed", run_id)
-        raise
     finally:
         bar.close()
-        ledger.end_run(run_id, ended[:300])
-        outcome.ended = ended
+        outcome.ended = ended[0]
         collisions = ledger_collisions(ledger, volume)
         if collisions:
             outcome.collisions_report = write_collisions(

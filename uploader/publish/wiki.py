@@ -383,23 +383,97 @@ class WikiClient:
 
         Raises ApiError (e.g. ``articleexists``, ``protectedtitle``) or WikiError.
         """
-        data = self.call(
+        saved = self._save({"title": title, "text": text, "summary": summary, "createonly": "1"})
+        return int(saved["newrevid"])
+
+    def edit(self, title: str, text: str, summary: str, *, baserevid: int) -> Saved:
+        """Replace an existing page's text (nocreate, bot edit) based on revision
+        ``baserevid``; a newer revision by anyone else is an ``editconflict`` ApiError, or a
+        merge by the wiki (``Saved.oldrevid`` then differs from ``baserevid``).
+
+        No ``basetimestamp`` is sent: with it, MediaWiki (1.39, EditPage) drops the conflict
+        when nobody but the bot saved *after* that second, so a person's edit made in the same
+        second as the base revision is silently overwritten (measured on the test wiki);
+        ``baserevid`` alone makes the check exact. Raises ApiError or WikiError.
+        """
+        data = self._save(
             {
-                "action": "edit",
                 "title": title,
                 "text": text,
                 "summary": summary,
-                "createonly": "1",
-                "bot": "1",
-                "contentmodel": "wikitext",
-            },
-            write=True,
+                "nocreate": "1",
+                "baserevid": str(baserevid),
+            }
         )
-        edit = data.get("edit", {})
+        return Saved(
+            int(data.get("newrevid") or data.get("oldrevid") or 0),
+            int(data.get("oldrevid") or 0),
+            bool(data.get("nochange")),
+        )
+
+    def _save(self, params: dict[str, str]) -> dict[str, Any]:
+        data = self.call(
+            {"action": "edit", "bot": "1", "contentmodel": "wikitext", **params}, write=True
+        )
+        edit: dict[str, Any] = data.get("edit", {})
         if edit.get("result") != "Success":
             code = str(edit.get("code") or edit.get("result") or "editfailed")
             raise ApiError(code, str(edit.get("info", "")))
-        return int(edit["newrevid"])
+        return edit
+
+    def move(self, old: str, new: str, reason: str) -> None:
+        """Move page ``old`` to the missing title ``new``, leaving a redirect behind.
+
+        Raises ApiError (``articleexists`` when ``new`` is taken, ``protectedpage`` ...).
+        """
+        self.call({"action": "move", "from": old, "to": new, "reason": reason}, write=True)
+
+    def revisions_since(self, title: str, revid: int) -> list[Revision]:
+        """The revisions of a page from ``revid`` on (oldest first, at most 50)."""
+        data = self.call(
+            {
+                "action": "query",
+                "titles": title,
+                "prop": "revisions",
+                "rvprop": "ids|user|sha1",
+                "rvstartid": str(revid),
+                "rvdir": "newer",
+                "rvlimit": "50",
+            }
+        )
+        pages = data.get("query", {}).get("pages", [])
+        revs = pages[0].get("revisions", []) if pages else []
+        return [
+            Revision(int(r["revid"]), str(r.get("user", "")), str(r.get("sha1", ""))) for r in revs
+        ]
+
+    def moves_from(self, title: str) -> list[tuple[str, str]]:
+        """(mover, new title) of each logged move of ``title``, newest first."""
+        data = self.call(
+            {
+                "action": "query",
+                "list": "logevents",
+                "letype": "move",
+                "letitle": title,
+                "leprop": "user|details|title",
+                "lelimit": "20",
+            }
+        )
+        events = data.get("query", {}).get("logevents", [])
+        return [
+            (str(e.get("user", "")), str(e.get("params", {}).get("target_title", "")))
+            for e in events
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """The answer to an edit: the new revision, the one it replaced, and whether the text
+    was already the same (no revision made)."""
+
+    newrevid: int
+    oldrevid: int
+    nochange: bool = False
 
 
 def title_problem(title: str) -> str:
