@@ -45,7 +45,7 @@ def segment(blocks: Iterable[Block]) -> Iterator[Draft | Skipped]:
             continue
         if not block.is_table and not block.spans and not block.images:
             continue  # empty or page-break paragraph
-        if not block.is_table:
+        if not block.is_table and not block.floating:  # a text box never starts an article
             found = match_headword(block)
             if found is not None:
                 if match is not None:

@@ -18,7 +18,7 @@ from uploader.parse.blocks import Block, iter_blocks
 from uploader.parse.naming import Lexicon, NamingRules, name_article, qualifier, words_of
 from uploader.parse.package import DocxPackage, open_volume
 from uploader.parse.segment import Draft, Skipped, segment
-from uploader.report import Report
+from uploader.report import Report, Review
 
 
 def _read_ahead(blocks: Iterator[Block], size: int = 512) -> Iterator[Block]:
@@ -78,6 +78,7 @@ def _build(
         legacy_font=parts.legacy_font,
         warnings=parts.warnings,
         volume=volume,
+        left_out=parts.left_out,
     )
 
 
@@ -138,6 +139,9 @@ def iter_articles(
             report.articles += 1
             for warning in art.warnings:
                 report.warn(art.source, warning)
+            for index, what in art.left_out:
+                where = SourcePos(art.source.file, index, index)
+                report.flag(Review.LEFT_OUT, where, what, art.headword)
             yield art
         group.clear()
 
