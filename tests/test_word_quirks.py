@@ -224,6 +224,8 @@ QUIRKS: list[tuple[str, list[Any], list[g.Block], tuple[str, ...]]] = [
     ("cp1252-no-font", [g.Run("Әліппе және Өнер, Ұлы қаған", legacy="cp1252")], [], ()),
     ("cp1252-kazakh-letters", [g.Run("Әліппе мен қазақ тілі", legacy="cp1252-kazakh")], [], ()),
     ("latin-stays-latin", ["неміс. Müller, франц. café, исл. Þórsá."], [], ()),
+    ("latin-in-legacy-font", ["франц. ", g.Run("café", font=g.KZ_FONT), "."], [], ()),
+    ("signs-stay-signs", ["көлемі ", g.Run("3×4×5×6"), " м, ", g.Run("6÷2"), "."], [], ()),
     (
         "symbol-font-pua",
         ["бұрыш 30", g.Run("°±", legacy="symbol", font="Symbol"), "5."],
@@ -270,6 +272,8 @@ _HEADWORDS = [
     "АСТАНА",
     "АТАУ",
     "АУЫЛ",
+    "АШЫҚ",
+    "АЮ",
 ]
 assert len(_HEADWORDS) >= len(QUIRKS)
 

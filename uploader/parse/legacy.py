@@ -117,11 +117,13 @@ def looks_cp1252(text: str, legacy_font: bool = False) -> bool:
         return True
     if _CYRILLIC_LETTER.search(text) or not _CP1252_GLYPH.search(text):
         return False
-    glyphs = len(_CP1252_GLYPH.findall(text))
-    letters = sum(1 for ch in text if ch.isalpha() or ch in CP1252_TELLTALE)
+    letters = [ch for ch in text if ch.isalpha() or ch in CP1252_TELLTALE]
+    glyphs = sum(1 for ch in letters if "\u00c0" <= ch <= "\u00ff" or ch in CP1252_TELLTALE)
+    if not glyphs:  # signs alone (3×4, 6÷2) tell nothing
+        return False
     if legacy_font:
-        return glyphs >= 0.5 * letters and _TELLTALE_RE.search(text) is None
-    return glyphs >= 3 and glyphs >= 0.8 * letters
+        return glyphs >= 0.5 * len(letters) and _TELLTALE_RE.search(text) is None
+    return glyphs >= 3 and glyphs >= 0.8 * len(letters)
 
 
 def decode(text: str, codepage: Codepage = Codepage.KZ1048) -> str:
