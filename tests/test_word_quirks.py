@@ -215,6 +215,7 @@ QUIRKS: list[tuple[str, list[Any], list[g.Block], tuple[str, ...]]] = [
     ("footnote", ["мәтін", g.Footnote("ІЗДЕМЕ мәтіні"), " соңы."], [], ()),
     ("ole-object", ["өрнек ", OLE_OBJECT, " түрі."], [], ("embedded object",)),
     ("chart", ["диаграмма:"], [g.body("Сурет ", CHART, " көрсетеді.")], ("chart",)),
+    ("chart-alone", ["график:"], [g.Para([CHART]), g.body("Соңы.")], ("chart",)),
     (
         "cp1252-legacy-font",
         [g.Run("Қазақстан Республикасындағы өзен", legacy="cp1252", font=g.KZ_FONT)],
@@ -274,6 +275,7 @@ _HEADWORDS = [
     "АУЫЛ",
     "АШЫҚ",
     "АЮ",
+    "АЯ",
 ]
 assert len(_HEADWORDS) >= len(QUIRKS)
 

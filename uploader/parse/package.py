@@ -1,6 +1,9 @@
 """Opening a volume file: checks the container, converts legacy .doc, reads styles and media.
 
-Every failure becomes one ``InputError`` naming the file and what is wrong with it.
+The main part is the one ``_rels/.rels`` names (``word/document.xml`` in most files); its
+styles, numbering and images are found through its own relationships. Strict Open XML is read
+with its namespaces renamed to the transitional ones. Every failure becomes one
+``InputError`` naming the file and what is wrong with it.
 """
 
 from __future__ import annotations
