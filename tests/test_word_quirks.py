@@ -388,6 +388,24 @@ def test_word_quirks_volume_opens_with_python_docx(tmp_path: Path) -> None:
     assert len(document.paragraphs) > len(QUIRKS) and len(document.tables) == 1
 
 
+def test_word_quirk_imported_document_is_reported(tmp_path: Path) -> None:
+    src = g.write_docx(_volume([_entry(0), _entry(1)]), tmp_path / "src.docx")
+    with zipfile.ZipFile(src) as zf:
+        xml = zf.read("word/document.xml")
+    chunk = b'<w:altChunk r:id="rId90"/>'
+    first_end = xml.index(b"</w:p>", xml.index("АБАЙ".encode())) + len(b"</w:p>")
+    path = _rewrite(
+        src,
+        tmp_path / "chunk.docx",
+        {"word/document.xml": xml[:first_end] + chunk + xml[first_end:]},
+    )
+    report = Report()
+    got = [article_record(a) for a in iter_articles(path, report)]
+    assert [r["headword"] for r in got] == ["АБАЙ", "АБАҚ"]
+    (item,) = [i for i in report.review if i.kind is Review.LEFT_OUT]
+    assert "altChunk" in item.reason and item.headword == "АБАЙ"
+
+
 def _rewrite(src: Path, dst: Path, change: dict[str, bytes | None]) -> Path:
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
         for name in zin.namelist():

@@ -87,6 +87,7 @@ _PSTYLE, _JC, _RSTYLE, _VAL, _TYPE, _BODY = (
 _TXBX, _SYM, _FLDCHAR, _NUMPR, _DEL, _VANISH = (
     W + t for t in ("txbxContent", "sym", "fldChar", "numPr", "del", "vanish")
 )
+_ALT_CHUNK = W + "altChunk"
 _NOTE_REFS = {W + "footnoteReference": "footnote", W + "endnoteReference": "endnote"}
 _RUN_RARE = {_SYM, _FLDCHAR, *_NOTE_REFS}
 _GLYPHS = (
@@ -724,7 +725,10 @@ def _read_one(reader: _Reader, el: etree._Element, index: int) -> Block:
     """One body element as a Block; an element the reader cannot handle becomes an error
     Block, so that only the article holding it is quarantined, not the volume."""
     try:
-        return reader.table(el, index) if el.tag == _TBL else reader.paragraph(el, index)
+        tag = el.tag
+        if tag == _ALT_CHUNK:  # a document imported whole (HTML, RTF, .docx): not read
+            return Block(index, notes=("imported document (w:altChunk) left out",))
+        return reader.table(el, index) if tag == _TBL else reader.paragraph(el, index)
     except Exception as exc:  # an unforeseen Word construct must not sink the volume
         return Block(index, error=f"{type(exc).__name__}: {exc}"[:300])
 
@@ -739,7 +743,7 @@ def iter_blocks(pkg: DocxPackage) -> Iterator[Block]:
             for _, el in etree.iterparse(
                 stream,
                 events=("end",),
-                tag=(_P, _TBL),
+                tag=(_P, _TBL, _ALT_CHUNK),
                 huge_tree=True,
                 remove_comments=True,
             ):
