@@ -13,6 +13,15 @@ The description mirrors how the publisher's Word files are built (see volume-for
 * ``Para``: a paragraph (alignment, first-line indent, pStyle, page break, section break).
 * ``Table``, ``Picture`` (inline PNG + italic centred caption), ``Style`` (custom styles,
   e.g. one whose rPr sets a legacy font), ``Section`` (header running head, footer PAGE field).
+* Word quirks a reader of the printed page never sees, or sees differently from the XML:
+  ``Run.hidden`` / ``HIDDEN_CHAR_STYLE`` / ``HIDDEN_PARA_STYLE`` (``w:vanish``), ``Sym``
+  (``w:sym``), ``Removed`` (tracked deletion / move-from), ``Comment``, ``Field`` (code and
+  result), ``TextBox`` (DrawingML choice and VML fallback), ``Alternate`` (paragraph-level
+  ``mc:AlternateContent``), ``Math`` (Office Math), ``Footnote``, ``Nested`` (a table in a
+  cell), ``Para.mark_deleted`` (deleted paragraph mark), ``Para.num`` with ``NumList``
+  (automatic numbering), ``Run.legacy`` "cp1252" / "cp1252-kazakh" (KZ-1048 read as Western)
+  and "symbol" / "symbol-ascii" (symbol-font positions), ``Volume.main_part`` and
+  ``Volume.strict`` (a main part not called word/document.xml, Strict Open XML).
 * ``Entry``: one article's blocks plus what a parser should say about it; ``Entry.record()``
   computes the expected truth record (same keys as the shared ``*.truth.json``) from the
   very same runs that are written, so expectations are never typed twice.
@@ -23,6 +32,7 @@ The description mirrors how the publisher's Word files are built (see volume-for
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import struct
 import zipfile
@@ -46,7 +56,11 @@ BODY_FONT = "Times New Roman"
 INDENT = 340  # first-line indent in twips, as in the publisher's files
 LEGACY_STYLE = "KZText"  # id of the built-in custom style whose rPr sets KZ_FONT
 
-Legacy = Literal["kz1048", "pt154"]
+Legacy = Literal["kz1048", "pt154", "cp1252", "cp1252-kazakh", "symbol", "symbol-ascii"]
+KAZAKH_LEGACY = ("kz1048", "pt154", "cp1252", "cp1252-kazakh")  # legacy Kazakh layouts
+HIDDEN_CHAR_STYLE = "HiddenChar"  # built-in character style whose rPr sets w:vanish
+HIDDEN_PARA_STYLE = "HiddenPara"  # built-in paragraph style whose rPr sets w:vanish
+_KAZAKH_ONLY = "ӘәҒғҚқҢңӨөҰұҮүҺһ"
 Align = Literal["left", "center", "right", "both"]
 
 _NS = (
@@ -65,8 +79,47 @@ _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 # legacy encodings
 
 
+# What the Symbol font draws on a few of its byte positions (from the font's chart).
+SYMBOL_CHART = {
+    "°": 0xB0,
+    "±": 0xB1,
+    "×": 0xB4,
+    "≤": 0xA3,
+    "≥": 0xB3,
+    "≈": 0xBB,
+    "∞": 0xA5,
+    "→": 0xAE,
+    "•": 0xB7,
+    "α": 0x61,
+    "β": 0x62,
+    "γ": 0x67,
+    "μ": 0x6D,
+    "π": 0x70,
+    "Δ": 0x44,
+    "Ω": 0x57,
+}
+
+
+def _western(byte: int) -> str:
+    """A byte as Word shows it read as cp1252 (unassigned bytes become C1 controls)."""
+    try:
+        return bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:
+        return chr(byte)
+
+
 def to_legacy(text: str, encoding: Legacy = "kz1048") -> str:
-    """Unicode Kazakh → the glyphs a legacy font shows (bytes of ``encoding`` read as cp1251)."""
+    """Unicode text → what Word shows for it typed in a legacy layout: KZ-1048 / PT154 bytes
+    read as cp1251; "cp1252": KZ-1048 bytes read as cp1252; "cp1252-kazakh": only the Kazakh
+    letters so; "symbol": Symbol-font characters as private-use U+F0xx; "symbol-ascii": as
+    their byte (what a Symbol-font run holds)."""
+    if encoding == "cp1252":
+        return "".join(_western(b) for b in text.encode("kz1048"))
+    if encoding == "cp1252-kazakh":
+        return "".join(_western(c.encode("kz1048")[0]) if c in _KAZAKH_ONLY else c for c in text)
+    if encoding in ("symbol", "symbol-ascii"):
+        base = 0xF000 if encoding == "symbol" else 0
+        return "".join(chr(base + SYMBOL_CHART[c]) if c in SYMBOL_CHART else c for c in text)
     return text.encode(encoding).decode("cp1251")
 
 
@@ -98,6 +151,8 @@ class Run:
     size: int | None = None
     legacy: Legacy | None = None
     xref: str | None = None
+    hidden: bool = False  # w:vanish in the run's own properties
+    char_style: str | None = None  # w:rStyle (HIDDEN_CHAR_STYLE hides the run)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +172,114 @@ class Group:
     attrs: tuple[tuple[str, str], ...] = ()
 
 
-Inline: TypeAlias = Run | Noise | Group
+@dataclass(frozen=True, slots=True)
+class Sym:
+    """A ``<w:sym>`` symbol: ``char`` is the hex code Word writes, ``shows`` what it prints."""
+
+    char: str
+    shows: str
+    font: str = "Symbol"
+
+
+@dataclass(frozen=True, slots=True)
+class Removed:
+    """Runs removed as a tracked change: ``w:del`` (text in ``w:delText``) or ``w:moveFrom``."""
+
+    runs: tuple[Run, ...]
+    tag: Literal["w:del", "w:moveFrom"] = "w:del"
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A comment on ``anchored`` (visible runs): range marks, reference run, and ``text`` in
+    comments.xml (never article text)."""
+
+    text: str
+    anchored: tuple[Run, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """A complex field: ``code`` (instrText), then ``result`` (what is printed). ``code_result``
+    puts a nested field inside the code whose result is part of the code, not printed."""
+
+    code: str
+    result: tuple[Run, ...]
+    code_result: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TextBox:
+    """A text box anchored in the paragraph: DrawingML (``choice``) and/or VML (``fallback``);
+    both: ``mc:AlternateContent`` holding the same paragraphs twice."""
+
+    paras: tuple[Para, ...]
+    choice: bool = True
+    fallback: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Alternate:
+    """A paragraph-level ``mc:AlternateContent``: runs of the Choice (printed) and of the
+    Fallback (read only by older Word)."""
+
+    choice: tuple[Run, ...]
+    fallback: tuple[Run, ...]
+
+
+MathItem: TypeAlias = str | tuple[Literal["sup", "sub", "frac"], str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Math:
+    """An Office Math equation: items are text, ("sup", base, exponent), ("sub", base, index)
+    or ("frac", numerator, denominator); ``display`` puts it in an ``m:oMathPara``."""
+
+    items: tuple[MathItem, ...]
+    display: bool = False
+
+    def runs(self) -> list[Run]:
+        """The runs a reader keeps: plain text, sub/superscripts, fractions as ``a/b``."""
+        out: list[Run] = []
+        for item in self.items:
+            if isinstance(item, str):
+                out.append(Run(item))
+            elif item[0] == "frac":
+                out.extend([Run(item[1]), Run("/"), Run(item[2])])
+            else:
+                out.extend([Run(item[1]), Run(item[2], vert=item[0])])
+        return out
+
+    def plain(self) -> str:
+        """The equation's plain text."""
+        return "".join(r.text for r in self.runs())
+
+
+@dataclass(frozen=True, slots=True)
+class Footnote:
+    """A footnote reference; ``text`` goes to footnotes.xml (not converted: reported)."""
+
+    text: str
+
+
+Inline: TypeAlias = (
+    Run | Noise | Group | Sym | Removed | Comment | Field | TextBox | Alternate | Math | Footnote
+)
+_INLINE_TYPES = (
+    Run,
+    Noise,
+    Group,
+    Sym,
+    Removed,
+    Comment,
+    Field,
+    TextBox,
+    Alternate,
+    Math,
+    Footnote,
+)
 # text content for the convenience constructors: str items become plain runs
-Piece: TypeAlias = str | Run | Noise | Group | Iterable[Any]
+Piece: TypeAlias = str | Inline | Iterable[Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +296,9 @@ class Para:
 
     ``indent`` is True for the standard first-line indent, an int for twips, False for none.
     ``page_break`` makes a paragraph holding a single page-break run (after any runs).
-    ``section`` ends a section here (sectPr in pPr).
+    ``section`` ends a section here (sectPr in pPr). ``mark_deleted``: its paragraph mark is
+    a tracked deletion (it runs on into the next paragraph). ``num`` = (numId, level) of a
+    ``NumList``: Word draws the list number before the text.
     """
 
     runs: tuple[Inline, ...] = ()
@@ -146,6 +308,8 @@ class Para:
     page_break: bool = False
     section: Section | None = None
     keep_next: bool = False
+    mark_deleted: bool = False
+    num: tuple[int, int] | None = None
 
     def __init__(
         self,
@@ -156,6 +320,8 @@ class Para:
         page_break: bool = False,
         section: Section | None = None,
         keep_next: bool = False,
+        mark_deleted: bool = False,
+        num: tuple[int, int] | None = None,
     ) -> None:
         items = (Run(runs),) if isinstance(runs, str) else tuple(runs)
         for name, value in (
@@ -166,11 +332,42 @@ class Para:
             ("page_break", page_break),
             ("section", section),
             ("keep_next", keep_next),
+            ("mark_deleted", mark_deleted),
+            ("num", num),
         ):
             object.__setattr__(self, name, value)
 
 
-Cell: TypeAlias = str | Run | Sequence[Inline] | Para
+@dataclass(frozen=True, slots=True)
+class Nested:
+    """A cell holding paragraphs and tables (a table nested in a cell)."""
+
+    blocks: tuple[Para | Table, ...]
+
+    def flat(self) -> Para:
+        """What a reader keeps of the cell: its paragraphs (nested cells' too) as lines."""
+        runs: list[Inline] = []
+        for para in _nested_paras(self.blocks):
+            if runs:
+                runs.append(Run("\n"))
+            runs.extend(para.runs)
+        return Para(runs, align="left")
+
+
+def _nested_paras(blocks: Iterable[Para | Table]) -> Iterator[Para]:
+    for b in blocks:
+        if isinstance(b, Para):
+            yield b
+        else:
+            for row in b.rows:
+                for cell in row:
+                    if isinstance(cell, Nested):
+                        yield from _nested_paras(cell.blocks)
+                    else:
+                        yield _cell_para(cell, False)
+
+
+Cell: TypeAlias = str | Run | Sequence[Inline] | Para | Nested
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -217,7 +414,8 @@ class Picture:
 
 @dataclass(frozen=True, slots=True)
 class Style:
-    """A custom paragraph style; ``font`` sets rFonts in its rPr (runs inherit it)."""
+    """A custom paragraph style; ``font`` sets rFonts in its rPr (runs inherit it).
+    ``kind`` "character" makes a character style; ``hidden`` sets w:vanish."""
 
     style_id: str
     name: str
@@ -225,9 +423,35 @@ class Style:
     bold: bool = False
     italic: bool = False
     based_on: str = "Normal"
+    kind: Literal["paragraph", "character"] = "paragraph"
+    hidden: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NumLevel:
+    """One level of a list: number format, level text (``%1)``), start value."""
+
+    fmt: str = "decimal"
+    text: str = "%1)"
+    start: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class NumList:
+    """A list in numbering.xml (``w:num`` over its ``w:abstractNum``); ``restart`` writes a
+    level-0 startOverride."""
+
+    num_id: int
+    levels: tuple[NumLevel, ...] = (NumLevel(),)
+    restart: int | None = None
 
 
 Block: TypeAlias = Para | Table | Picture
+_BUILT_IN_STYLES = (
+    Style(LEGACY_STYLE, "KZ Text", font=KZ_FONT),
+    Style(HIDDEN_CHAR_STYLE, "Hidden Char", kind="character", hidden=True),
+    Style(HIDDEN_PARA_STYLE, "Hidden Para", hidden=True),
+)
 
 
 @dataclass(frozen=True)
@@ -263,6 +487,9 @@ class Volume:
     styles: tuple[Style, ...] = ()
     header_text: str | None = None
     page_number: bool = True
+    numbering: tuple[NumList, ...] = ()
+    main_part: str = "word/document.xml"
+    strict: bool = False
 
     def __init__(
         self,
@@ -271,12 +498,18 @@ class Volume:
         styles: Iterable[Style] = (),
         header_text: str | None = None,
         page_number: bool = True,
+        numbering: Iterable[NumList] = (),
+        main_part: str = "word/document.xml",
+        strict: bool = False,
     ) -> None:
         object.__setattr__(self, "blocks", tuple(blocks))
         object.__setattr__(self, "front_matter", tuple(front_matter))
         object.__setattr__(self, "styles", tuple(styles))
         object.__setattr__(self, "header_text", header_text)
         object.__setattr__(self, "page_number", page_number)
+        object.__setattr__(self, "numbering", tuple(numbering))
+        object.__setattr__(self, "main_part", main_part)
+        object.__setattr__(self, "strict", strict)
 
     def entries(self) -> list[Entry]:
         """The article entries in document order."""
@@ -284,11 +517,31 @@ class Volume:
 
     def records(self) -> list[dict[str, Any]]:
         """Expected truth records for every entry, in document order."""
-        return [entry_record(e, self.all_styles()) for e in self.entries()]
+        labels = number_labels(self)
+        return [entry_record(e, self.all_styles(), labels) for e in self.entries()]
 
     def all_styles(self) -> tuple[Style, ...]:
-        """Built-in custom styles plus the volume's own."""
-        return (Style(LEGACY_STYLE, "KZ Text", font=KZ_FONT), *self.styles)
+        """Built-in custom styles plus the volume's own (the hidden ones only when used, so
+        that volumes without them keep their bytes)."""
+        used = {HIDDEN_CHAR_STYLE, HIDDEN_PARA_STYLE} & self._style_ids()
+        return (
+            _BUILT_IN_STYLES[0],
+            *(s for s in _BUILT_IN_STYLES[1:] if s.style_id in used),
+            *self.styles,
+        )
+
+    def _style_ids(self) -> set[str]:
+        ids: set[str] = set()
+        for b in self.flat_blocks():
+            paras = [b] if isinstance(b, Para) else []
+            if isinstance(b, Table):
+                paras = [c for row in b.cell_paras() for c in row]
+            for p in paras:
+                ids.add(p.style or "")
+                ids.update(r.char_style or "" for r in p.runs if isinstance(r, Run))
+                for box in text_boxes(p):
+                    ids.add(box.style or "")
+        return ids
 
     def flat_blocks(self) -> Iterator[Block]:
         """Front matter and body blocks with entries expanded."""
@@ -415,14 +668,87 @@ def tracked_insert(*runs: Run, author: str = "Редактор") -> Group:
 
 
 def runs_of(inlines: Iterable[Inline]) -> list[Run]:
-    """The text runs of a paragraph in order, including runs inside groups."""
+    """The printed runs of a paragraph in order: runs inside groups, field results, a
+    comment's anchored text, a Choice's runs, symbols and equations included; hidden,
+    deleted and comment text, field codes and text boxes (their own paragraphs) left out."""
     out: list[Run] = []
     for item in inlines:
         if isinstance(item, Run):
             out.append(item)
         elif isinstance(item, Group):
             out.extend(item.runs)
-    return out
+        elif isinstance(item, Field):
+            out.extend(item.result)
+        elif isinstance(item, Comment):
+            out.extend(item.anchored)
+        elif isinstance(item, Alternate):
+            out.extend(item.choice)
+        elif isinstance(item, Sym):
+            out.append(Run(item.shows))
+        elif isinstance(item, Math):
+            out.extend(item.runs())
+    return [r for r in out if not r.hidden and r.char_style != HIDDEN_CHAR_STYLE]
+
+
+def text_boxes(para: Para) -> list[Para]:
+    """The paragraphs of the text boxes anchored in ``para`` (printed once, after it)."""
+    return [p for item in para.runs if isinstance(item, TextBox) for p in item.paras]
+
+
+def left_out(para: Para) -> list[str]:
+    """What a parser must report as not converted in ``para``: "equation", "footnote"."""
+    return [
+        "equation" if isinstance(item, Math) else "footnote"
+        for item in para.runs
+        if isinstance(item, (Math, Footnote))
+    ]
+
+
+_ROMAN = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"))
+_ROMAN += ((40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+
+
+def _number(n: int, fmt: str) -> str:
+    if fmt == "lowerLetter":
+        return "abcdefghijklmnopqrstuvwxyz"[n - 1]
+    if fmt == "russianLower":
+        return "абвгдежзиклмнопрстуфхцчшщэюя"[n - 1]
+    if fmt == "upperRoman":
+        out = ""
+        for value, digits in _ROMAN:
+            while n >= value:
+                out, n = out + digits, n - value
+        return out
+    return str(n)
+
+
+def number_labels(volume: Volume) -> dict[int, str]:
+    """The list number Word draws before each numbered paragraph (keyed by ``id(para)``)."""
+    lists = {n.num_id: n for n in volume.numbering}
+    counts: dict[int, list[int]] = {}
+    labels: dict[int, str] = {}
+    for b in volume.flat_blocks():
+        if not isinstance(b, Para) or b.num is None or b.num[0] not in lists:
+            continue
+        nl = lists[b.num[0]]
+        level = b.num[1]
+        starts = [lv.start for lv in nl.levels]
+        if nl.restart is not None:
+            starts[0] = nl.restart
+        seen = counts.setdefault(nl.num_id, [])
+        seen[:] = seen[: level + 1]  # deeper levels start again
+        while len(seen) <= level:
+            seen.append(starts[len(seen)] - 1)
+        seen[level] += 1
+        lv = nl.levels[level]
+        if lv.fmt == "bullet":
+            labels[id(b)] = lv.text + " "
+            continue
+        text = lv.text
+        for k, n in enumerate(seen):
+            text = text.replace(f"%{k + 1}", _number(n, nl.levels[k].fmt))
+        labels[id(b)] = text + " "
+    return labels
 
 
 def proof_err(kind: str = "spellStart") -> Noise:
@@ -483,7 +809,7 @@ def _inlines(items: Iterable[Any]) -> list[Inline]:
     for item in items:
         if isinstance(item, str):
             out.append(Run(item))
-        elif isinstance(item, (Run, Noise, Group)):
+        elif isinstance(item, _INLINE_TYPES):
             out.append(item)
         else:
             out.extend(_inlines(item))
@@ -491,6 +817,8 @@ def _inlines(items: Iterable[Any]) -> list[Inline]:
 
 
 def _cell_para(cell: Cell, bold_: bool) -> Para:
+    if isinstance(cell, Nested):
+        return cell.flat()
     if isinstance(cell, Para):
         return cell
     if isinstance(cell, str):
@@ -512,9 +840,24 @@ def run_text(run: Run) -> str:
     return re.sub(r"[\t\n\f\u00a0]", " ", text)
 
 
-def para_text(para: Para) -> str:
-    """Plain text of a paragraph, whitespace collapsed (truth-format rules)."""
-    return " ".join("".join(run_text(r) for r in runs_of(para.runs)).split())
+def para_text(para: Para, label: str = "") -> str:
+    """Plain text of a paragraph (after its list number ``label``), whitespace collapsed
+    (truth-format rules); nothing for a paragraph in the hidden paragraph style."""
+    if para.style == HIDDEN_PARA_STYLE:
+        return ""
+    return " ".join((label + "".join(run_text(r) for r in runs_of(para.runs))).split())
+
+
+def _run_on(first: Para, second: Para) -> Para:
+    """A paragraph whose mark is deleted and the next one, as the one paragraph printed."""
+    return Para(
+        (*first.runs, *second.runs),
+        align=first.align,
+        indent=first.indent,
+        style=first.style,
+        mark_deleted=second.mark_deleted,
+        num=first.num,
+    )
 
 
 def _clean_headword(text: str) -> str:
@@ -543,22 +886,47 @@ def _legacy_used(p: Para, styles: dict[str, Style]) -> bool:
     style_legacy = style is not None and style.font in (KZ_FONT, PT_FONT)
     return any(
         r.text.strip() != ""
-        and (r.legacy is not None or r.font in (KZ_FONT, PT_FONT) or (style_legacy and not r.font))
+        and (
+            r.legacy in KAZAKH_LEGACY
+            or r.font in (KZ_FONT, PT_FONT)
+            or (style_legacy and not r.font)
+        )
         for r in runs_of(p.runs)
     )
 
 
-def entry_record(entry: Entry, styles: Iterable[Style] = ()) -> dict[str, Any]:
+def entry_record(
+    entry: Entry, styles: Iterable[Style] = (), labels: dict[int, str] | None = None
+) -> dict[str, Any]:
     """Compute the truth record of an entry from its blocks (see tools/README.md)."""
-    by_id = {s.style_id: s for s in (Style(LEGACY_STYLE, "KZ Text", font=KZ_FONT), *styles)}
+    by_id = {s.style_id: s for s in (*_BUILT_IN_STYLES, *styles)}
+    labels = dict(labels or {})
     paras: list[Para] = []
     captions: list[str] = []
     tables: list[dict[str, Any]] = []
     has_picture = False
-    for b in entry.blocks:
+    held: Para | None = None  # a paragraph whose mark is deleted
+    blocks: list[Block] = []
+    for b in entry.blocks:  # paragraphs with a deleted mark run on into the next one
+        if held is not None and isinstance(b, Para):
+            joined = _run_on(held, b)
+            if id(held) in labels:
+                labels[id(joined)] = labels[id(held)]
+            b, held = joined, None
+        elif held is not None:
+            blocks.append(held)
+            held = None
+        if isinstance(b, Para) and b.mark_deleted:
+            held = b
+        else:
+            blocks.append(b)
+    if held is not None:
+        blocks.append(held)
+    for b in blocks:
         if isinstance(b, Para):
-            if para_text(b):
+            if para_text(b, labels.get(id(b), "")):
                 paras.append(b)
+            paras.extend(p for p in text_boxes(b) if para_text(p))
         elif isinstance(b, Table):
             rows = [[para_text(c) for c in row] for row in b.cell_paras()]
             tables.append({"after_paragraph": len(paras) - 1, "rows": rows})
@@ -568,7 +936,7 @@ def entry_record(entry: Entry, styles: Iterable[Style] = ()) -> dict[str, Any]:
             if cap is not None and para_text(cap):
                 paras.append(cap)
                 captions.append(para_text(cap))
-    texts = [para_text(p) for p in paras]
+    texts = [para_text(p, labels.get(id(p), "")) for p in paras]
     sig_flag = entry.signature if entry.signature is not None else _is_signature(paras[-1])
     runs = [r for p in paras for r in runs_of(p.runs)]
     return {
@@ -613,6 +981,8 @@ def _run_xml(run: Run, default_font: str | None = None) -> str:
     """A <w:r>. Like the publisher's files, a run names its font explicitly (``default_font``)
     unless it inherits one from a paragraph style."""
     rpr = []
+    if run.char_style:
+        rpr.append(f"<w:rStyle w:val={quoteattr(run.char_style)}/>")
     if run.font or default_font:
         rpr.append(_fonts_xml(run.font or default_font or ""))
     if run.bold:
@@ -625,6 +995,8 @@ def _run_xml(run: Run, default_font: str | None = None) -> str:
         rpr.append(f'<w:spacing w:val="{int(run.spacing)}"/>')
     if run.size is not None:
         rpr.append(f'<w:sz w:val="{int(run.size)}"/>')
+    if run.hidden:
+        rpr.append("<w:vanish/>")
     if run.vert:
         rpr.append(f'<w:vertAlign w:val="{"superscript" if run.vert == "sup" else "subscript"}"/>')
     rpr.append('<w:lang w:val="kk-KZ"/>')
@@ -654,6 +1026,9 @@ class _Parts:
         self.overrides: list[tuple[str, str]] = []
         self.pictures = 0
         self.sections = 0
+        self.comments: list[str] = []
+        self.footnotes: list[str] = []
+        self.shapes = 0
 
     def add_rel(self, kind: str, target: str) -> str:
         rid = f"rId{len(self.rels) + 1}"
@@ -697,14 +1072,142 @@ class _Parts:
         )
 
 
-def _inline_xml(item: Inline, default_font: str | None = None) -> str:
+_MC_NS = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+_WPS_NS = 'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"'
+_V_NS = 'xmlns:v="urn:schemas-microsoft-com:vml"'
+_M_NS = 'xmlns:m="http://schemas.openxmlformats.org/officeDocument/2006/math"'
+_TRACK = 'w:author="Редактор" w:date="2004-01-01T00:00:00Z"'
+
+
+def _deleted_run_xml(run: Run, tag: str, default_font: str | None) -> str:
+    """A run inside w:del (its text as w:delText) or w:moveFrom (w:t)."""
+    xml = _run_xml(run, default_font)
+    return (
+        xml.replace("<w:t ", "<w:delText ").replace("</w:t>", "</w:delText>")
+        if (tag == "w:del")
+        else xml
+    )
+
+
+def _field_xml(field: Field, default_font: str | None) -> str:
+    def char(kind: str) -> str:
+        return f'<w:r><w:fldChar w:fldCharType="{kind}"/></w:r>'
+
+    def instr(code: str) -> str:
+        return f'<w:r><w:instrText xml:space="preserve">{escape(code)}</w:instrText></w:r>'
+
+    nested = ""
+    if field.code_result:
+        nested = (
+            char("begin")
+            + instr(" QUOTE ")
+            + char("separate")
+            + _run_xml(Run(field.code_result), default_font)
+            + char("end")
+        )
+    result = "".join(_run_xml(r, default_font) for r in field.result)
+    return char("begin") + instr(field.code) + nested + char("separate") + result + char("end")
+
+
+def _text_box_xml(box: TextBox, parts: _Parts) -> str:
+    parts.shapes += 1
+    n = parts.shapes
+    content = f"<w:txbxContent>{''.join(_para_xml(p, parts) for p in box.paras)}</w:txbxContent>"
+    drawing = (
+        f'<w:drawing><wp:anchor distT="0" distB="0" distL="114300" distR="114300" '
+        'simplePos="0" relativeHeight="2" behindDoc="0" locked="0" layoutInCell="1" '
+        'allowOverlap="1"><wp:simplePos x="0" y="0"/><wp:positionH relativeFrom="column">'
+        '<wp:posOffset>0</wp:posOffset></wp:positionH><wp:positionV relativeFrom="paragraph">'
+        '<wp:posOffset>0</wp:posOffset></wp:positionV><wp:extent cx="1800000" cy="720000"/>'
+        f'<wp:wrapSquare wrapText="bothSides"/><wp:docPr id="{900 + n}" name="Text Box {n}"/>'
+        '<a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/'
+        f'wordprocessingShape"><wps:wsp {_WPS_NS}><wps:cNvSpPr txBox="1"/><wps:spPr>'
+        '<a:xfrm><a:off x="0" y="0"/><a:ext cx="1800000" cy="720000"/></a:xfrm>'
+        '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></wps:spPr>'
+        f"<wps:txbx>{content}</wps:txbx><wps:bodyPr/></wps:wsp></a:graphicData></a:graphic>"
+        "</wp:anchor></w:drawing>"
+    )
+    vml = (
+        f'<w:pict><v:shape {_V_NS} id="Text Box {n}" type="#_x0000_t202" '
+        'style="position:absolute;width:141.75pt;height:56.7pt"><v:textbox>'
+        f"{content}</v:textbox></v:shape></w:pict>"
+    )
+    if box.choice and box.fallback:
+        return (
+            f'<w:r><mc:AlternateContent {_MC_NS}><mc:Choice Requires="wps" {_WPS_NS}>'
+            f"{drawing}</mc:Choice><mc:Fallback>{vml}</mc:Fallback></mc:AlternateContent></w:r>"
+        )
+    return f"<w:r>{drawing if box.choice else vml}</w:r>"
+
+
+def _math_xml(math: Math) -> str:
+    def r(text: str) -> str:
+        return f"<m:r><m:t>{escape(text)}</m:t></m:r>"
+
+    items = []
+    for item in math.items:
+        if isinstance(item, str):
+            items.append(r(item))
+        elif item[0] == "frac":
+            items.append(f"<m:f><m:num>{r(item[1])}</m:num><m:den>{r(item[2])}</m:den></m:f>")
+        else:
+            kind = "sSup" if item[0] == "sup" else "sSub"
+            items.append(
+                f"<m:{kind}><m:e>{r(item[1])}</m:e><m:{item[0]}>{r(item[2])}</m:{item[0]}></m:{kind}>"
+            )
+    body = f"<m:oMath {_M_NS}>{''.join(items)}</m:oMath>"
+    return f"<m:oMathPara {_M_NS}>{body}</m:oMathPara>" if math.display else body
+
+
+def _inline_xml(item: Inline, default_font: str | None = None, parts: _Parts | None = None) -> str:
     if isinstance(item, Noise):
         return item.xml
     if isinstance(item, Group):
         attrs = "".join(f" {k}={quoteattr(v)}" for k, v in item.attrs)
         inner = "".join(_run_xml(r, default_font) for r in item.runs)
         return f"<{item.tag}{attrs}>{inner}</{item.tag}>"
-    return _run_xml(item, default_font)
+    if isinstance(item, Run):
+        return _run_xml(item, default_font)
+    return _quirk_xml(item, default_font, parts or _Parts())
+
+
+def _quirk_xml(item: Inline, default_font: str | None, parts: _Parts) -> str:
+    """The XML of the inline Word quirks (symbols, tracked changes, fields, text boxes …)."""
+    if isinstance(item, Sym):
+        return f"<w:r><w:sym w:font={quoteattr(item.font)} w:char={quoteattr(item.char)}/></w:r>"
+    if isinstance(item, Removed):
+        inner = "".join(_deleted_run_xml(r, item.tag, default_font) for r in item.runs)
+        return f'<{item.tag} w:id="{800 + len(parts.comments)}" {_TRACK}>{inner}</{item.tag}>'
+    if isinstance(item, Comment):
+        cid = len(parts.comments)
+        parts.comments.append(item.text)
+        inner = "".join(_run_xml(r, default_font) for r in item.anchored)
+        return (
+            f'<w:commentRangeStart w:id="{cid}"/>{inner}<w:commentRangeEnd w:id="{cid}"/>'
+            '<w:r><w:rPr><w:rStyle w:val="CommentReference"/></w:rPr>'
+            f'<w:commentReference w:id="{cid}"/></w:r>'
+        )
+    if isinstance(item, Field):
+        return _field_xml(item, default_font)
+    if isinstance(item, TextBox):
+        return _text_box_xml(item, parts)
+    if isinstance(item, Alternate):
+        choice = "".join(_run_xml(r, default_font) for r in item.choice)
+        fallback = "".join(_run_xml(r, default_font) for r in item.fallback)
+        return (
+            f'<mc:AlternateContent {_MC_NS}><mc:Choice Requires="w14" xmlns:w14="http://'
+            f'schemas.microsoft.com/office/word/2010/wordml">{choice}</mc:Choice>'
+            f"<mc:Fallback>{fallback}</mc:Fallback></mc:AlternateContent>"
+        )
+    if isinstance(item, Math):
+        return _math_xml(item)
+    assert isinstance(item, Footnote)
+    fid = len(parts.footnotes) + 1
+    parts.footnotes.append(item.text)
+    return (
+        '<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr>'
+        f'<w:footnoteReference w:id="{fid}"/></w:r>'
+    )
 
 
 def _para_xml(p: Para, parts: _Parts) -> str:
@@ -713,14 +1216,18 @@ def _para_xml(p: Para, parts: _Parts) -> str:
         ppr.append(f"<w:pStyle w:val={quoteattr(p.style)}/>")
     if p.keep_next:
         ppr.append("<w:keepNext/>")
+    if p.num is not None:
+        ppr.append(f'<w:numPr><w:ilvl w:val="{p.num[1]}"/><w:numId w:val="{p.num[0]}"/></w:numPr>')
     if p.indent:
         twips = INDENT if p.indent is True else int(p.indent)
         ppr.append(f'<w:ind w:firstLine="{twips}"/>')
     if p.align:
         ppr.append(f'<w:jc w:val="{p.align}"/>')
+    if p.mark_deleted:
+        ppr.append(f'<w:rPr><w:del w:id="700" {_TRACK}/></w:rPr>')
     if p.section:
         ppr.append(parts.sect_pr(p.section))
-    runs = "".join(_inline_xml(r, None if p.style else BODY_FONT) for r in p.runs)
+    runs = "".join(_inline_xml(r, None if p.style else BODY_FONT, parts) for r in p.runs)
     if p.page_break:
         runs += '<w:r><w:br w:type="page"/></w:r>'
     ppr_xml = f"<w:pPr>{''.join(ppr)}</w:pPr>" if ppr else ""
@@ -733,14 +1240,25 @@ def _table_xml(t: Table, parts: _Parts) -> str:
     width = 9638 // max(ncols, 1)
     grid = "".join(f'<w:gridCol w:w="{width}"/>' for _ in range(ncols))
     rows = []
-    for row in cells:
+    for raw, row in zip(t.rows, cells, strict=True):
         tc_pr = f'<w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr>'
-        tcs = "".join(f"<w:tc>{tc_pr}{_para_xml(c, parts)}</w:tc>" for c in row)
+        tcs = "".join(
+            f"<w:tc>{tc_pr}{_cell_xml(rc, c, parts)}</w:tc>" for rc, c in zip(raw, row, strict=True)
+        )
         rows.append(f"<w:tr>{tcs}</w:tr>")
     return (
         '<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="0" w:type="auto"/>'
         f'<w:tblLook w:val="04A0"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>{"".join(rows)}</w:tbl>'
     )
+
+
+def _cell_xml(raw: Cell, para: Para, parts: _Parts) -> str:
+    """A cell's content: its paragraph, or the paragraphs and tables of a Nested cell (Word
+    wants a paragraph after a nested table)."""
+    if not isinstance(raw, Nested):
+        return _para_xml(para, parts)
+    xml = "".join(_block_xml(b, parts) for b in raw.blocks)
+    return xml + ("<w:p/>" if isinstance(raw.blocks[-1], Table) else "")
 
 
 def _picture_xml(pic: Picture, parts: _Parts) -> str:
@@ -798,9 +1316,11 @@ def _styles_xml(styles: Sequence[Style]) -> str:
     for s in styles:
         rpr = (_fonts_xml(s.font) if s.font else "") + ("<w:b/>" if s.bold else "")
         rpr += "<w:i/>" if s.italic else ""
+        rpr += "<w:vanish/>" if s.hidden else ""
+        based = s.based_on if s.kind == "paragraph" else "DefaultParagraphFont"
         custom.append(
-            f'<w:style w:type="paragraph" w:customStyle="1" w:styleId={quoteattr(s.style_id)}>'
-            f"<w:name w:val={quoteattr(s.name)}/><w:basedOn w:val={quoteattr(s.based_on)}/>"
+            f'<w:style w:type="{s.kind}" w:customStyle="1" w:styleId={quoteattr(s.style_id)}>'
+            f"<w:name w:val={quoteattr(s.name)}/><w:basedOn w:val={quoteattr(based)}/>"
             f"<w:qFormat/><w:rPr>{rpr}</w:rPr></w:style>"
         )
     return (
@@ -883,32 +1403,137 @@ def docx_parts(volume: Volume) -> dict[str, bytes]:
     final = parts.sect_pr(Section(header=volume.header_text, page_number=volume.page_number))
     document = f"{_DECL}<w:document {_NS}><w:body>{body}{final}</w:body></w:document>"
     settings = f'{_DECL}<w:settings {_NS}><w:defaultTabStop w:val="708"/></w:settings>'
+    extra = _extra_parts(volume, parts)
+    main = volume.main_part
     overrides = [
-        ("/word/document.xml", "document.main"),
+        (f"/{main}", "document.main"),
         ("/word/styles.xml", "styles"),
         ("/word/settings.xml", "settings"),
         ("/word/fontTable.xml", "fontTable"),
         *parts.overrides,
     ]
     package_rels = [
-        ("rId1", f"{_REL}/officeDocument", "word/document.xml"),
+        ("rId1", f"{_REL}/officeDocument", main),
         (
             "rId2",
             "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties",
             "docProps/core.xml",
         ),
     ]
+    folder, _, name = main.rpartition("/")
+    # relationship targets are written relative to word/; make them relative to the main part
+    rels = [
+        (rid, kind, posixpath.relpath(f"word/{t}", folder or ".")) for rid, kind, t in parts.rels
+    ]
     out = {
         "[Content_Types].xml": _content_types(overrides).encode(),
         "_rels/.rels": _rels_xml(package_rels).encode(),
         "docProps/core.xml": _CORE.encode(),
-        "word/document.xml": document.encode(),
+        main: document.encode(),
         "word/styles.xml": _styles_xml(volume.all_styles()).encode(),
         "word/settings.xml": settings.encode(),
         "word/fontTable.xml": _font_table_xml(_fonts_used(volume)).encode(),
-        "word/_rels/document.xml.rels": _rels_xml(parts.rels).encode(),
+        f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels": _rels_xml(rels).encode(),
     }
+    out.update(extra)
     out.update(parts.files)
+    return _to_strict(out) if volume.strict else out
+
+
+def _extra_parts(volume: Volume, parts: _Parts) -> dict[str, bytes]:
+    """numbering.xml, comments.xml and footnotes.xml, when the volume needs them (with their
+    relationships and content types registered in ``parts``)."""
+    out: dict[str, bytes] = {}
+    if volume.numbering:
+        out["word/numbering.xml"] = _numbering_xml(volume.numbering).encode()
+        parts.add_rel("numbering", "numbering.xml")
+        parts.overrides.append(("/word/numbering.xml", "numbering"))
+    if parts.comments:
+        items = "".join(
+            f'<w:comment w:id="{i}" {_TRACK} w:initials="Р"><w:p><w:r><w:annotationRef/></w:r>'
+            f'<w:r><w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p></w:comment>'
+            for i, text in enumerate(parts.comments)
+        )
+        out["word/comments.xml"] = f"{_DECL}<w:comments {_NS}>{items}</w:comments>".encode()
+        parts.add_rel("comments", "comments.xml")
+        parts.overrides.append(("/word/comments.xml", "comments"))
+    if parts.footnotes:
+        items = "".join(
+            f'<w:footnote w:id="{i + 1}"><w:p><w:r><w:footnoteRef/></w:r>'
+            f'<w:r><w:t xml:space="preserve"> {escape(text)}</w:t></w:r></w:p></w:footnote>'
+            for i, text in enumerate(parts.footnotes)
+        )
+        separators = (
+            '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p>'
+            '</w:footnote><w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r>'
+            "<w:continuationSeparator/></w:r></w:p></w:footnote>"
+        )
+        out["word/footnotes.xml"] = (
+            f"{_DECL}<w:footnotes {_NS}>{separators}{items}</w:footnotes>".encode()
+        )
+        parts.add_rel("footnotes", "footnotes.xml")
+        parts.overrides.append(("/word/footnotes.xml", "footnotes"))
+    return out
+
+
+def _numbering_xml(lists: Sequence[NumList]) -> str:
+    abstract = []
+    nums = []
+    for nl in lists:
+        levels = "".join(
+            f'<w:lvl w:ilvl="{i}"><w:start w:val="{lv.start}"/><w:numFmt w:val="{lv.fmt}"/>'
+            f'<w:lvlText w:val={quoteattr(lv.text)}/><w:lvlJc w:val="left"/>'
+            f'<w:pPr><w:ind w:left="{360 * (i + 1)}" w:hanging="360"/></w:pPr></w:lvl>'
+            for i, lv in enumerate(nl.levels)
+        )
+        abstract.append(
+            f'<w:abstractNum w:abstractNumId="{nl.num_id}"><w:multiLevelType '
+            f'w:val="hybridMultilevel"/>{levels}</w:abstractNum>'
+        )
+        override = (
+            f'<w:lvlOverride w:ilvl="0"><w:startOverride w:val="{nl.restart}"/></w:lvlOverride>'
+            if nl.restart is not None
+            else ""
+        )
+        nums.append(
+            f'<w:num w:numId="{nl.num_id}"><w:abstractNumId w:val="{nl.num_id}"/>{override}</w:num>'
+        )
+    return f"{_DECL}<w:numbering {_NS}>{''.join(abstract)}{''.join(nums)}</w:numbering>"
+
+
+# Strict Open XML: the same parts under other namespace names.
+_STRICT = {
+    "http://schemas.openxmlformats.org/wordprocessingml/2006/main": (
+        "http://purl.oclc.org/ooxml/wordprocessingml/main"
+    ),
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships": (
+        "http://purl.oclc.org/ooxml/officeDocument/relationships"
+    ),
+    "http://schemas.openxmlformats.org/officeDocument/2006/math": (
+        "http://purl.oclc.org/ooxml/officeDocument/math"
+    ),
+    "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing": (
+        "http://purl.oclc.org/ooxml/drawingml/wordprocessingDrawing"
+    ),
+    "http://schemas.openxmlformats.org/drawingml/2006/main": (
+        "http://purl.oclc.org/ooxml/drawingml/main"
+    ),
+    "http://schemas.openxmlformats.org/drawingml/2006/picture": (
+        "http://purl.oclc.org/ooxml/drawingml/picture"
+    ),
+}
+
+
+def _to_strict(parts: dict[str, bytes]) -> dict[str, bytes]:
+    out = {}
+    for name, data in parts.items():
+        if name.endswith((".xml", ".rels")):
+            text = data.decode()
+            for transitional, strict in _STRICT.items():
+                text = text.replace(f'"{transitional}"', f'"{strict}"')
+                text = text.replace(f'"{transitional}/', f'"{strict}/')  # relationship types
+            data = text.encode()
+        out[name] = data
     return out
 
 
@@ -936,6 +1561,8 @@ def docx_bytes(volume: Volume) -> bytes:
 
 
 __all__ = [
+    "HIDDEN_CHAR_STYLE",
+    "HIDDEN_PARA_STYLE",
     "INDENT",
     "KZ_FONT",
     "LEGACY_STYLE",
@@ -944,15 +1571,27 @@ __all__ = [
     "PT_FONT",
     "SOFT_HYPHEN",
     "SOFT_HYPHEN_EL",
+    "SYMBOL_CHART",
+    "Alternate",
+    "Comment",
     "Entry",
+    "Field",
+    "Footnote",
     "Group",
+    "Math",
+    "Nested",
     "Noise",
+    "NumLevel",
+    "NumList",
     "Para",
     "Picture",
+    "Removed",
     "Run",
     "Section",
     "Style",
+    "Sym",
     "Table",
+    "TextBox",
     "Volume",
     "article",
     "body",
@@ -967,7 +1606,9 @@ __all__ = [
     "headline",
     "italic",
     "kz",
+    "left_out",
     "literature",
+    "number_labels",
     "page_break",
     "para_text",
     "proof_err",
@@ -981,6 +1622,7 @@ __all__ = [
     "spaced",
     "sub",
     "sup",
+    "text_boxes",
     "tiny_png",
     "to_legacy",
     "tracked_insert",

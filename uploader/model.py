@@ -129,6 +129,7 @@ class Article:
     legacy_font: bool = False
     warnings: tuple[str, ...] = ()
     volume: str | None = None  # volume key from config, when known
+    left_out: tuple[tuple[int, str], ...] = ()  # (body index, what) the parser did not convert
 
     def by_role(self, role: Role) -> tuple[Paragraph, ...]:
         """The paragraphs with the given role, in order."""

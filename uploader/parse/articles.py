@@ -39,6 +39,7 @@ class Structure(NamedTuple):
     legacy_font: bool
     warnings: tuple[str, ...]
     texts: tuple[str, ...]  # plain text of each paragraph (equal to ``Paragraph.text``)
+    left_out: tuple[tuple[int, str], ...] = ()  # (body index, what) not converted
 
 
 def italic_share(spans: Sequence[Span]) -> float:
@@ -133,9 +134,13 @@ def structure(blocks: Sequence[Block], pkg: DocxPackage) -> Structure:
     pictures: list[Picture] = []
     warnings: list[str] = []
     awaiting_caption: list[int] = []  # indexes into pictures
+    left_out: list[tuple[int, str]] = []
     for block in blocks:
         if block.error:
             raise ValueError(f"¶{block.index} could not be read: {block.error}")
+        for note in block.notes:  # never dropped silently: a warning and a review item
+            left_out.append((block.index, note))
+            warnings.append(f"¶{block.index}: {note}")
         if block.is_table:
             rows = tuple(tuple(_trim(cell) for cell in row) for row in block.rows)
             tables.append(Table(len(paragraphs) - 1, rows, block.index))
@@ -175,4 +180,5 @@ def structure(blocks: Sequence[Block], pkg: DocxPackage) -> Structure:
         any([b.legacy for b in blocks]),
         tuple(warnings),
         tuple([b.text for b, _ in kept]),
+        tuple(left_out),
     )

@@ -4,6 +4,14 @@ Runs carry their effective formatting (paragraph style, character style, direct 
 legacy-font text decoded per run, and Word noise removed: soft hyphens, non-breaking spaces
 and hyphens, tabs, zero-width characters. Memory stays flat: each body element is cleared once
 read.
+
+What is read is what the printed page shows: hidden text (``w:vanish``), deleted text
+(``w:del``, ``w:moveFrom``), comments and field codes are not; symbols (``w:sym``), automatic
+numbers, inserted text and field results are. A deleted paragraph mark joins its paragraph to
+the next. A text box's paragraphs follow the paragraph that anchors it, marked ``floating``
+(read once: the DrawingML choice, not its VML fallback). A table inside a cell stays inside
+that cell, its paragraphs as lines. What is not converted (equations beyond their plain text,
+footnotes, charts, embedded objects) is named in the block's ``notes``.
 """
 
 from __future__ import annotations
@@ -18,19 +26,28 @@ from lxml import etree
 from uploader.errors import InputError
 from uploader.model import Span, Vert
 from uploader.parse.legacy import (
+    CP1252_TELLTALE,
     TELLTALE,
     Codepage,
     decode,
     guess_codepage,
     is_legacy_font,
+    looks_cp1252,
     looks_legacy,
 )
-from uploader.parse.package import DocxPackage, ParaStyle, R, W
+from uploader.parse.numbering import Counters
+from uploader.parse.package import DocxPackage, ParaStyle, R, W, check_wordprocessingml
 from uploader.parse.runs import RunStyle, merge, read_rpr
+from uploader.parse.symbols import PUA_RE, decode_symbols, is_symbol_font
 
 A_BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
 V_IMAGEDATA = "{urn:schemas-microsoft-com:vml}imagedata"
-MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+MC_FALLBACK, MC_CHOICE, _MC_ALT = _MC + "Fallback", _MC + "Choice", _MC + "AlternateContent"
+_M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
+_C_CHART = "{http://schemas.openxmlformats.org/drawingml/2006/chart}chart"
+_DGM_RELIDS = "{http://schemas.openxmlformats.org/drawingml/2006/diagram}relIds"
+_O_OLE = "{urn:schemas-microsoft-com:office:office}OLEObject"
 
 # Word noise and its replacement. No replacement is itself noise, so the fixes can be applied
 # one after another (str.replace is many times faster than str.translate on Cyrillic text).
@@ -60,15 +77,27 @@ _TRANSPARENT = {
     W + "dir",
     W + "bdo",
 }
-_TOP_LEVEL_SKIP = {W + "tbl", W + "txbxContent", W + "tc"}
+_TOP_LEVEL_SKIP = {W + "tbl", W + "txbxContent", W + "tc", MC_FALLBACK}
 _P, _TBL, _R, _T, _BR, _RPR, _PPR, _TR, _TC = (
     W + t for t in ("p", "tbl", "r", "t", "br", "rPr", "pPr", "tr", "tc")
 )
 _PSTYLE, _JC, _RSTYLE, _VAL, _TYPE, _BODY = (
     W + t for t in ("pStyle", "jc", "rStyle", "val", "type", "body")
 )
-_SLOW = re.compile(f"[\n{''.join(sorted(TELLTALE))}]")  # line breaks, legacy glyphs
-_SPECIAL = re.compile(f"[\n{''.join(sorted(TELLTALE))}{''.join(_TEXT_FIXES)}]")  # or Word noise
+_TXBX, _SYM, _FLDCHAR, _NUMPR, _DEL, _VANISH = (
+    W + t for t in ("txbxContent", "sym", "fldChar", "numPr", "del", "vanish")
+)
+_ALT_CHUNK = W + "altChunk"
+_NOTE_REFS = {W + "footnoteReference": "footnote", W + "endnoteReference": "endnote"}
+_RUN_RARE = {_SYM, _FLDCHAR, *_NOTE_REFS}
+_GLYPHS = (
+    "".join(sorted(TELLTALE))  # legacy glyphs (KZ-1048 / PT154 shown as cp1251)
+    + re.escape("".join(sorted(CP1252_TELLTALE)))  # KZ-1048 shown as cp1252 …
+    + "\u00c0-\u00ff"  # … whose А–я are À–ÿ
+    + "\uf020-\uf0ff"  # symbol-font private-use characters
+)
+_SLOW = re.compile(f"[\n{_GLYPHS}]")  # line breaks, legacy glyphs, symbols
+_SPECIAL = re.compile(f"[\n{_GLYPHS}{''.join(_TEXT_FIXES)}]")  # or Word noise
 _RUN_CHARS = {W + "tab": " ", W + "ptab": " ", W + "cr": "\n", W + "noBreakHyphen": "-"}
 _ALIGN = {"start": "left", "end": "right", "justify": "both", "distribute": "both"}
 
@@ -103,14 +132,20 @@ class Block(NamedTuple):
     legacy: bool = False  # some run was typed in a legacy font
     spaced: tuple[bool, ...] = ()  # for each span: is it letter-spaced (s p a c e d)?
     error: str = ""  # set when the element could not be read; its article is quarantined
+    notes: tuple[str, ...] = ()  # what the element holds that is not converted (left out)
+    joins_next: bool = False  # its paragraph mark is deleted: it runs on into the next one
+    floating: bool = False  # a text box's paragraph, placed after the one that anchors it
 
 
 class _Runs(NamedTuple):
-    """What a paragraph's runs yield as they are read: texts, their styles, picture ids."""
+    """What a paragraph's runs yield as they are read: texts, their styles, picture ids, notes
+    on what is left out, and the text boxes they anchor."""
 
     texts: list[str]
     styles: list[RunStyle]
     images: list[str]
+    notes: list[str]
+    boxes: list[etree._Element]
 
 
 class _Reader:
@@ -122,18 +157,27 @@ class _Reader:
         self._default_style = pkg.para_styles.get(pkg.default_para or "", ParaStyle())
         self._base: dict[str, RunStyle] = {}
         self._formats: dict[RunStyle, _Key | None] = {}
+        self.pending: list[Block] = []  # text-box blocks read, to follow the element read
+        self._fields: list[bool] = []  # open fields, innermost last: True while in its code
+        self._in_code = 0  # how many open fields are in their code part (text not shown)
+        self._counters = Counters(pkg.numbering)
 
     def paragraph(self, p: etree._Element, index: int) -> Block:
-        """Read one <w:p> into a Block."""
-        style, align = self._properties(p)
+        """Read one <w:p> into a Block (its text boxes' blocks go to ``pending``)."""
+        style, align, num, joins = self._properties(p)
         base = self._base.get(style.name)
         if base is None:
             base = self._base[style.name] = merge(self.pkg.default_run, style.run)
-        runs = _Runs([], [], [])
+        runs = _Runs([], [], [], [], [])
+        if num is not None:
+            self._number(num, base, runs)
         page_break = self._collect(p, base, runs)
-        spans, spaced, text, legacy = self._finish(runs.texts, runs.styles)
+        if self._in_code:  # a field code never runs on past its paragraph
+            self._fields = [False] * len(self._fields)
+            self._in_code = 0
+        spans, spaced, text, legacy = self._finish(runs.texts, runs.styles, runs.notes)
         align = _ALIGN.get(align, align)
-        return Block(
+        block = Block(
             index,
             spans,
             align,
@@ -143,12 +187,20 @@ class _Reader:
             text=text,
             legacy=legacy,
             spaced=spaced,
+            notes=tuple(runs.notes),
+            joins_next=joins,
         )
+        if runs.boxes:
+            self._read_boxes(runs.boxes, index)
+        return block
 
-    def _properties(self, p: etree._Element) -> tuple[ParaStyle, str]:
-        """The paragraph's style and its alignment (set directly or by the style)."""
+    def _properties(self, p: etree._Element) -> tuple[ParaStyle, str, tuple[str, int] | None, bool]:
+        """The paragraph's style, its alignment (set directly or by the style), the list it is
+        numbered in, and whether its mark is deleted or hidden (it runs on into the next)."""
         style = self._default_style
         align = ""
+        num_pr = None
+        joins = False
         ppr = _first_child(p, _PPR)
         if ppr is not None:
             for child in ppr:
@@ -157,25 +209,64 @@ class _Reader:
                     style = self.pkg.para_styles.get(child.get(_VAL) or "", style)
                 elif tag == _JC:
                     align = child.get(_VAL) or ""
-        return style, align or style.align or ""
+                elif tag == _NUMPR:
+                    num_pr = child
+                elif tag == _RPR:
+                    joins = _mark_gone(child)
+        num = style.num if num_pr is None else _num(num_pr, style.num)
+        return style, align or style.align or "", num, joins
+
+    def _number(self, num: tuple[str, int], base: RunStyle, runs: _Runs) -> None:
+        """Put the paragraph's automatic number (``1)``, ``а)``, ``•``) before its runs."""
+        label = self._counters.label(*num)
+        if label is not None:
+            text, style = label
+            runs.texts.append(text)
+            # the label is already Unicode: it keeps the paragraph's font, not the level's
+            runs.styles.append(merge(base, style)._replace(hidden=None, font=base.font))
 
     def table(self, tbl: etree._Element, index: int) -> Block:
-        """Read one <w:tbl> into a Block of rows of cells."""
+        """Read one <w:tbl> into a Block of rows of cells; a table inside a cell stays in that
+        cell (its paragraphs as lines), never among the outer rows."""
         rows = []
         legacy = False
-        for tr in tbl.iter(_TR):
+        notes: list[str] = []
+        for tr in _children(tbl, _TR):
+            if _row_deleted(tr):
+                continue
             cells = []
-            for tc in tr.iterchildren(_TC):
+            for tc in _children(tr, _TC):
                 cell: list[Span] = []
-                for p in tc.iter(_P):
-                    block = self.paragraph(p, index)
-                    if cell and block.spans:
+                joined = False
+                for block in self._cell_blocks(tc, index):
+                    if cell and block.spans and not joined:
                         cell.append(Span("\n"))
                     cell.extend(block.spans)
+                    joined = block.joins_next
                     legacy = legacy or block.legacy
+                    notes.extend(block.notes)
                 cells.append(tuple(cell))
             rows.append(tuple(cells))
-        return Block(index, rows=tuple(rows), is_table=True, legacy=legacy)
+        return Block(index, rows=tuple(rows), is_table=True, legacy=legacy, notes=tuple(notes))
+
+    def _cell_blocks(self, tc: etree._Element, index: int) -> Iterator[Block]:
+        """The paragraphs of a cell in order, those of a nested table's cells included."""
+        for el in _children(tc, _P, _TBL):
+            if el.tag == _P:
+                yield self.paragraph(el, index)
+            else:
+                for tr in _children(el, _TR):
+                    if not _row_deleted(tr):
+                        for inner in _children(tr, _TC):
+                            yield from self._cell_blocks(inner, index)
+
+    def _read_boxes(self, boxes: list[etree._Element], index: int) -> None:
+        """Read text boxes into ``pending`` as floating blocks, each box's own boxes after it."""
+        for box in boxes:
+            for el in _children(box, _P, _TBL):
+                mark = len(self.pending)
+                block = self.table(el, index) if el.tag == _TBL else self.paragraph(el, index)
+                self.pending.insert(mark, block._replace(floating=True))
 
     def _collect(
         self,
@@ -190,7 +281,28 @@ class _Reader:
                 page_break |= self._run(child, base, runs)
             elif tag in _TRANSPARENT:
                 page_break |= self._collect(child, base, runs)
+            elif tag == _MC_ALT:  # runs in a Choice (or, without one, the Fallback)
+                chosen = _choice(child)
+                if chosen is not None:
+                    page_break |= self._collect(chosen, base, runs)
+            elif tag in _MATH:
+                self._math(child, base, runs)
         return page_break
+
+    def _math(self, el: etree._Element, base: RunStyle, runs: _Runs) -> None:
+        """An Office Math equation: its plain text kept (sub/superscripts as such), and named
+        in the notes, since its layout is not converted."""
+        pieces: list[tuple[str, str | None]] = []
+        _omml(el, None, pieces)
+        for text, vert in pieces:
+            if text:
+                self._add(runs, text, base if vert is None else base._replace(vert=vert))
+        plain = " ".join("".join(text for text, _ in pieces).split())
+        runs.notes.append(
+            f"equation (Office Math) kept as plain text «{plain}»"
+            if plain
+            else "equation (Office Math) left out"
+        )
 
     def _run(
         self,
@@ -201,31 +313,97 @@ class _Reader:
         style = base
         page_break = False
         parts: list[str] = []
+        code = self._in_code  # inside a field's code: its text is not shown
         for child in r:
             tag = child.tag
             if tag == _T:
-                parts.append(child.text or "")
+                if not code:
+                    parts.append(child.text or "")
             elif tag == _RPR:
                 style = read_rpr(child, base, self.pkg.char_styles)
             elif tag in _RUN_CHARS:
-                parts.append(_RUN_CHARS[tag])
+                if not code:
+                    parts.append(_RUN_CHARS[tag])
             elif tag == _BR:
                 if child.get(_TYPE) in ("page", "column"):
                     page_break = True
-                else:
+                elif not code:
                     parts.append("\n")
             elif tag in _IMAGE_HOLDERS:
-                runs.images.extend(_image_ids(child))
+                if not style.hidden:
+                    runs.images.extend(_image_ids(child))
+                    self._objects(child, runs)
+            elif tag in _RUN_RARE:
+                if tag == _FLDCHAR:
+                    code = self._field(child.get(W + "fldCharType") or "")
+                elif code or style.hidden:
+                    continue
+                elif tag == _SYM:
+                    if parts:
+                        self._add(runs, "".join(parts), style)
+                        parts = []
+                    self._symbol(child, style, runs)
+                else:
+                    runs.notes.append(
+                        f"{_NOTE_REFS[tag]} {child.get(W + 'id') or ''} left out".replace("  ", " ")
+                    )
         if parts:
-            text = "".join(parts)
-            if style.caps:
-                text = text.upper()
-            runs.texts.append(text)
-            runs.styles.append(style)
+            self._add(runs, "".join(parts), style)
         return page_break
 
+    @staticmethod
+    def _add(runs: _Runs, text: str, style: RunStyle) -> None:
+        """Add a run's text, unless it is hidden (w:vanish); capitals made by w:caps applied."""
+        if style.hidden:
+            return
+        runs.texts.append(text.upper() if style.caps else text)
+        runs.styles.append(style)
+
+    def _field(self, kind: str) -> int:
+        """Follow a field character (begin, separate, end); the number of fields now in code."""
+        fields = self._fields
+        if kind == "begin":
+            fields.append(True)
+        elif kind == "separate":
+            if fields:
+                fields[-1] = False
+        elif kind == "end" and fields:
+            fields.pop()
+        self._in_code = sum(fields)
+        return self._in_code
+
+    def _symbol(self, sym: etree._Element, style: RunStyle, runs: _Runs) -> None:
+        """A ``<w:sym>``: its character, as its own run in its font (read in ``_finish``)."""
+        try:
+            code = int(sym.get(W + "char") or "", 16)
+        except ValueError:
+            runs.notes.append("symbol without a character code left out")
+            return
+        font = sym.get(W + "font") or style.font
+        if code < 0x100 and is_symbol_font(font):
+            code += 0xF000  # the byte position in the symbol font
+        self._add(runs, chr(code), style._replace(font=font))
+
+    def _objects(self, holder: etree._Element, runs: _Runs) -> None:
+        """Text boxes to read after the paragraph, and what is not converted (charts, diagrams,
+        embedded objects), in a drawing, a VML picture, an object or an alternate content."""
+        for el in holder.iter(_TXBX, _C_CHART, _DGM_RELIDS, _O_OLE, W + "object"):
+            if _in_ignored_fallback(el, holder) or _inside(el, _TXBX, holder):
+                continue
+            tag = el.tag
+            if tag == _TXBX:
+                runs.boxes.append(el)
+            elif tag == _C_CHART:
+                runs.notes.append("chart left out")
+            elif tag == _DGM_RELIDS:
+                runs.notes.append("diagram (SmartArt) left out")
+            elif tag == _O_OLE:
+                runs.notes.append(f"embedded object ({el.get('ProgID') or 'OLE'}) left out")
+            elif el.find(".//" + _O_OLE) is None:
+                runs.notes.append("embedded object left out")
+
     def _finish(
-        self, texts: list[str], styles: list[RunStyle]
+        self, texts: list[str], styles: list[RunStyle], notes: list[str]
     ) -> tuple[tuple[Span, ...], tuple[bool, ...], str, bool]:
         """Spans of the paragraph's runs (noise removed, legacy text decoded), whether each is
         letter-spaced, the plain text, and whether any run was in a legacy font."""
@@ -236,7 +414,7 @@ class _Reader:
         noisy = False
         if None in keys or _SPECIAL.search(joined):
             if None in keys or _SLOW.search(joined):  # legacy text or line breaks
-                raw = self._finish_slow(list(zip(texts, styles, strict=True)))
+                raw = self._finish_slow(list(zip(texts, styles, strict=True)), notes)
                 spans = tuple([Span(s.text, s.bold, s.italic, s.vert) for s in raw])
                 spaced = tuple([s.spaced for s in raw])
                 return spans, spaced, _plain(spans), any(s.legacy for s in raw)
@@ -247,12 +425,13 @@ class _Reader:
         return spans, spaced, " ".join(joined.split()), False
 
     def _format(self, st: RunStyle) -> _Key | None:
-        """A run style's span formatting (cached); None when its font is a legacy one."""
+        """A run style's span formatting (cached); None when its font is a legacy or a symbol
+        one (its text is decoded)."""
         try:
             return self._formats[st]
         except KeyError:
             key = None
-            if not is_legacy_font(st.font):
+            if not is_legacy_font(st.font) and not is_symbol_font(st.font):
                 key = (
                     bool(st.bold),
                     bool(st.italic),
@@ -262,18 +441,28 @@ class _Reader:
             self._formats[st] = key
             return key
 
-    def _finish_slow(self, runs: list[tuple[str, RunStyle]]) -> tuple[RawSpan, ...]:
-        legacy_flags = [is_legacy_font(st.font) or looks_legacy(text) for text, st in runs]
+    def _finish_slow(
+        self, runs: list[tuple[str, RunStyle]], notes: list[str]
+    ) -> tuple[RawSpan, ...]:
+        kinds = [_encoding(text, st.font) for text, st in runs]
         codepage = None
-        if any(legacy_flags):
+        if _CP1251 in kinds:
             sample = "".join(
-                text for (text, _), flag in zip(runs, legacy_flags, strict=True) if flag
+                text for (text, _), kind in zip(runs, kinds, strict=True) if kind is _CP1251
             )
             codepage = guess_codepage(sample)
         spans: list[RawSpan] = []
-        for (text, st), legacy in zip(runs, legacy_flags, strict=True):
-            if legacy:
+        for (text, st), kind in zip(runs, kinds, strict=True):
+            legacy = kind is _CP1251 or kind is _CP1252
+            if kind is _CP1251:
                 text = decode(text, self._codepage(st.font, codepage))
+            elif kind is _CP1252:
+                text = decode(text, Codepage.KZ1048_CP1252)
+            elif kind is _SYMBOLS:
+                text, lost = decode_symbols(text, st.font)
+                if lost:
+                    codes = " ".join(f"U+{ord(ch):04X}" for ch in lost)
+                    notes.append(f"symbols {codes} of font {st.font or '?'} left out")
             text = _fix(text)
             # Line breaks are their own spans so that renderers can place <br />.
             for i, piece in enumerate(text.split("\n")):
@@ -291,8 +480,150 @@ class _Reader:
         return self.font_codepage.get(key, Codepage.KZ1048)
 
 
-_MC_ALT = "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent"
 _IMAGE_HOLDERS = {W + "drawing", W + "pict", W + "object", _MC_ALT}
+_MATH = {_M + "oMath", _M + "oMathPara"}
+_CP1251, _CP1252, _SYMBOLS = "cp1251", "cp1252", "symbols"  # how a run's text is encoded
+
+
+def _encoding(text: str, font: str | None) -> str | None:
+    """How a run's text must be read: legacy Kazakh shown as cp1251 or as cp1252, symbol
+    positions, or (None) as it is. Decided per run, from its font and its glyphs."""
+    if is_symbol_font(font):
+        return _SYMBOLS
+    legacy_font = is_legacy_font(font)
+    if looks_cp1252(text, legacy_font):
+        return _CP1252
+    if legacy_font or looks_legacy(text):
+        return _CP1251
+    if PUA_RE.search(text):
+        return _SYMBOLS
+    return None
+
+
+def _mark_gone(rpr: etree._Element) -> bool:
+    """Whether a paragraph mark's run properties delete or hide it."""
+    for child in rpr:
+        tag = child.tag
+        if tag == _DEL or (tag == _VANISH and child.get(_VAL) not in ("0", "false", "off")):
+            return True
+    return False
+
+
+def _num(num_pr: etree._Element, inherited: tuple[str, int] | None) -> tuple[str, int] | None:
+    """The list (numId, level) of a ``w:numPr``; what it does not say comes from the style."""
+    num_id, level = inherited or ("0", 0)
+    for child in num_pr:
+        if child.tag == W + "numId":
+            num_id = child.get(_VAL) or "0"
+        elif child.tag == W + "ilvl":
+            try:
+                level = int(child.get(_VAL) or 0)
+            except ValueError:
+                level = 0
+    return None if num_id == "0" else (num_id, level)
+
+
+_WRAPPERS = {W + "sdt", W + "sdtContent", W + "customXml", W + "ins", W + "moveTo"}
+
+
+def _children(el: etree._Element, *tags: str) -> Iterator[etree._Element]:
+    """Children with one of ``tags``, looking through content controls and custom XML."""
+    for child in el:
+        tag = child.tag
+        if tag in tags:
+            yield child
+        elif tag in _WRAPPERS:
+            yield from _children(child, *tags)
+        elif tag == _MC_ALT:
+            chosen = _choice(child)
+            if chosen is not None:
+                yield from _children(chosen, *tags)
+
+
+def _row_deleted(tr: etree._Element) -> bool:
+    """A table row removed as a tracked change (``w:trPr/w:del``)."""
+    trpr = _first_child(tr, W + "trPr")
+    return trpr is not None and trpr.find(_DEL) is not None
+
+
+def _choice(alt: etree._Element) -> etree._Element | None:
+    """The branch of an ``mc:AlternateContent`` to read: its first Choice, else its Fallback."""
+    return alt.find(MC_CHOICE) if alt.find(MC_CHOICE) is not None else alt.find(MC_FALLBACK)
+
+
+def _in_ignored_fallback(el: etree._Element, stop: etree._Element) -> bool:
+    """Whether ``el`` (below ``stop``) is in an mc:Fallback whose Choice is read instead."""
+    node = el.getparent()
+    while node is not None and node is not stop.getparent():
+        if node.tag == MC_FALLBACK:
+            alt = node.getparent()
+            if alt is not None and alt.find(MC_CHOICE) is not None:
+                return True
+        node = node.getparent()
+    return False
+
+
+def _inside(el: etree._Element, tag: str, stop: etree._Element) -> bool:
+    """Whether ``el`` has an ancestor ``tag`` below ``stop`` (a text box in a text box)."""
+    node = el.getparent()
+    while node is not None and node is not stop:
+        if node.tag == tag:
+            return True
+        node = node.getparent()
+    return False
+
+
+_M_T, _M_SUP, _M_SUB, _M_DEN, _M_D, _M_E, _M_RAD, _M_NARY, _M_DEG = (
+    _M + t for t in ("t", "sup", "sub", "den", "d", "e", "rad", "nary", "deg")
+)
+_M_SKIP = {W + "del", W + "moveFrom", _M_DEG}
+
+
+def _omml(el: etree._Element, vert: str | None, out: list[tuple[str, str | None]]) -> None:
+    """Plain text of Office Math, in reading order: fractions as ``a/b``, delimiters and
+    n-ary operators as their characters, sub/superscripts marked."""
+    for child in el:
+        tag = child.tag
+        if not isinstance(tag, str) or tag.endswith("Pr") or tag in _M_SKIP:
+            continue
+        if tag == _M_T:
+            out.append((child.text or "", vert))
+        elif tag == _M_SUP:
+            _omml(child, "superscript", out)
+        elif tag == _M_SUB:
+            _omml(child, "subscript", out)
+        elif tag == _M_DEN:
+            out.append(("/", vert))
+            _omml(child, vert, out)
+        elif tag == _M_D:
+            begin, sep, end = _math_chars(
+                child, "dPr", ("begChr", "("), ("sepChr", "|"), ("endChr", ")")
+            )
+            out.append((begin, vert))
+            for i, e in enumerate(child.iterchildren(_M_E)):
+                if i:
+                    out.append((sep, vert))
+                _omml(e, vert, out)
+            out.append((end, vert))
+        elif tag == _M_RAD:
+            out.append(("√", vert))
+            _omml(child, vert, out)
+        elif tag == _M_NARY:
+            (op,) = _math_chars(child, "naryPr", ("chr", "∫"))
+            out.append((op, vert))
+            _omml(child, vert, out)
+        else:
+            _omml(child, vert, out)
+
+
+def _math_chars(el: etree._Element, props: str, *wanted: tuple[str, str]) -> list[str]:
+    """Characters an equation element's properties set (``m:begChr``…), or their defaults."""
+    pr = el.find(_M + props)
+    out = []
+    for name, default in wanted:
+        found = pr.find(_M + name) if pr is not None else None
+        out.append(found.get(_M + "val", default) if found is not None else default)
+    return out
 
 
 def _fix(text: str) -> str:
@@ -394,7 +725,10 @@ def _read_one(reader: _Reader, el: etree._Element, index: int) -> Block:
     """One body element as a Block; an element the reader cannot handle becomes an error
     Block, so that only the article holding it is quarantined, not the volume."""
     try:
-        return reader.table(el, index) if el.tag == _TBL else reader.paragraph(el, index)
+        tag = el.tag
+        if tag == _ALT_CHUNK:  # a document imported whole (HTML, RTF, .docx): not read
+            return Block(index, notes=("imported document (w:altChunk) left out",))
+        return reader.table(el, index) if tag == _TBL else reader.paragraph(el, index)
     except Exception as exc:  # an unforeseen Word construct must not sink the volume
         return Block(index, error=f"{type(exc).__name__}: {exc}"[:300])
 
@@ -403,34 +737,84 @@ def iter_blocks(pkg: DocxPackage) -> Iterator[Block]:
     """Yield the body's paragraphs and tables in order, each with its body index."""
     reader = _Reader(pkg)
     index = 0
+    held: Block | None = None  # a paragraph whose mark is deleted, waiting for the next one
     try:
         with pkg.open_document() as stream:
             for _, el in etree.iterparse(
                 stream,
                 events=("end",),
-                tag=(_P, _TBL),
+                tag=(_P, _TBL, _ALT_CHUNK),
                 huge_tree=True,
                 remove_comments=True,
             ):
                 parent = el.getparent()
                 if not _is_top_level(parent):
                     continue
-                yield _read_one(reader, el, index)
+                block = _read_one(reader, el, index)
                 index += 1
                 el.clear(keep_tail=False)
                 if parent is not None:
                     while el.getprevious() is not None:
                         del parent[0]
+                if held is not None:
+                    if block.is_table or block.error:
+                        yield held
+                    else:
+                        block = _join(held, block)
+                    held = None
+                if block.joins_next:
+                    held = block
+                    continue
+                yield block
+                if reader.pending:
+                    yield from reader.pending
+                    reader.pending.clear()
+        if held is not None:
+            yield held
+            yield from reader.pending
+        if index == 0:
+            check_wordprocessingml(pkg)
     except etree.XMLSyntaxError as exc:
         line = getattr(exc, "lineno", None) or (exc.position[0] if exc.position else "?")
         raise InputError(
             pkg.display,
-            f"word/document.xml is not well-formed XML ({exc.msg})",
+            f"{pkg.main} is not well-formed XML ({exc.msg})",
             position=f"XML line {line}, after body element {index}",
         ) from None
     except (OSError, EOFError, ValueError, zipfile.BadZipFile) as exc:
         raise InputError(
             pkg.display,
-            f"is damaged: word/document.xml cannot be read ({exc.__class__.__name__})",
+            f"is damaged: {pkg.main} cannot be read ({exc.__class__.__name__})",
             position=f"after body element {index}",
         ) from None
+
+
+def _join(first: Block, second: Block) -> Block:
+    """Two paragraphs as one, the first's mark being deleted: text runs on, no break between;
+    the first's paragraph properties kept."""
+    spans = list(first.spans)
+    spaced = list(first.spaced)
+    for span, is_spaced in zip(second.spans, second.spaced, strict=True):
+        prev = spans[-1] if spans else None
+        if (
+            prev is not None
+            and not prev.is_break
+            and not span.is_break
+            and (prev.bold, prev.italic, prev.vert) == (span.bold, span.italic, span.vert)
+            and spaced[-1] == is_spaced
+        ):
+            spans[-1] = Span(prev.text + span.text, prev.bold, prev.italic, prev.vert)
+        else:
+            spans.append(span)
+            spaced.append(is_spaced)
+    merged = tuple(spans)
+    return first._replace(
+        spans=merged,
+        spaced=tuple(spaced),
+        text=_plain(merged),
+        images=first.images + second.images,
+        page_break=first.page_break or second.page_break,
+        legacy=first.legacy or second.legacy,
+        notes=first.notes + second.notes,
+        joins_next=second.joins_next,
+    )

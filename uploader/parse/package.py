@@ -1,6 +1,9 @@
 """Opening a volume file: checks the container, converts legacy .doc, reads styles and media.
 
-Every failure becomes one ``InputError`` naming the file and what is wrong with it.
+The main part is the one ``_rels/.rels`` names (``word/document.xml`` in most files); its
+styles, numbering and images are found through its own relationships. Strict Open XML is read
+with its namespaces renamed to the transitional ones. Every failure becomes one
+``InputError`` naming the file and what is wrong with it.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, cast
 
 from lxml import etree
 
 from uploader.errors import InputError
+from uploader.parse.numbering import NumberingDefs, read_numbering
 from uploader.parse.runs import RunStyle, is_on, merge, read_rpr
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -36,6 +40,7 @@ class ParaStyle:
     name: str = ""
     align: str | None = None
     run: RunStyle = field(default_factory=RunStyle)
+    num: tuple[str, int] | None = None  # the list (numId, level) its paragraphs belong to
 
 
 @dataclass
@@ -50,10 +55,14 @@ class DocxPackage:
     default_run: RunStyle
     default_para: str | None
     media: dict[str, str]  # relationship id → part name (word/media/...)
+    main: str = DOCUMENT  # the main document part (found through _rels/.rels)
+    strict: bool = False  # Strict Open XML: namespaces are read as their transitional twins
+    numbering: NumberingDefs = field(default_factory=NumberingDefs)
 
     def open_document(self) -> IO[bytes]:
-        """A stream over word/document.xml."""
-        return self.zf.open(DOCUMENT)
+        """A stream over the main document part (word/document.xml in most files)."""
+        stream = self.zf.open(self.main)
+        return cast(IO[bytes], _TransitionalStream(stream)) if self.strict else stream
 
     def read_media(self, rel_id: str) -> tuple[str, bytes] | None:
         """The part name and bytes of an embedded image, or None when it is missing."""
@@ -71,11 +80,9 @@ class DocxPackage:
 
 
 def _read_styles(
-    zf: zipfile.ZipFile,
+    root: etree._Element | None,
 ) -> tuple[dict[str, ParaStyle], dict[str, RunStyle], RunStyle, str | None]:
-    try:
-        root = etree.fromstring(zf.read("word/styles.xml"))
-    except KeyError:
+    if root is None:
         return {}, {}, RunStyle(), None
     default_run = read_rpr(root.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr"))
     raw: dict[str, tuple[str, str | None, ParaStyle | RunStyle]] = {}
@@ -93,7 +100,9 @@ def _read_styles(
             raw[sid] = (
                 kind,
                 based_on,
-                ParaStyle(name or sid, jc.get(W + "val") if jc is not None else None, run),
+                ParaStyle(
+                    name or sid, jc.get(W + "val") if jc is not None else None, run, _style_num(st)
+                ),
             )
             if is_on(st.find(W + "default")) or st.get(W + "default") in ("1", "true"):
                 default_para = sid
@@ -105,7 +114,12 @@ def _read_styles(
         if based_on in raw and depth < 10 and raw[based_on][0] == kind:
             parent = resolve(based_on, depth + 1)
             if isinstance(own, ParaStyle) and isinstance(parent, ParaStyle):
-                return ParaStyle(own.name, own.align or parent.align, merge(parent.run, own.run))
+                return ParaStyle(
+                    own.name,
+                    own.align or parent.align,
+                    merge(parent.run, own.run),
+                    own.num or parent.num,
+                )
             if isinstance(own, RunStyle) and isinstance(parent, RunStyle):
                 return merge(parent, own)
         return own
@@ -121,19 +135,23 @@ def _read_styles(
     return paras, chars, default_run, default_para
 
 
-def _read_media(zf: zipfile.ZipFile) -> dict[str, str]:
+def _style_num(st: etree._Element) -> tuple[str, int] | None:
+    """The list a paragraph style puts its paragraphs in (``w:pPr/w:numPr``), if any."""
+    num_pr = st.find(f"{W}pPr/{W}numPr")
+    if num_pr is None:
+        return None
+    num_id = num_pr.find(W + "numId")
+    ilvl = num_pr.find(W + "ilvl")
     try:
-        root = etree.fromstring(zf.read("word/_rels/document.xml.rels"))
-    except KeyError:
-        return {}
-    media = {}
-    for rel in root.iter(PKG_REL + "Relationship"):
-        if rel.get("TargetMode") == "External":
-            continue
-        if (rel.get("Type") or "").endswith("/image"):
-            target = str(PurePosixPath("word") / (rel.get("Target") or ""))
-            media[rel.get("Id") or ""] = _normalise_part(target)
-    return media
+        level = int(ilvl.get(W + "val") or 0) if ilvl is not None else 0
+    except ValueError:
+        level = 0
+    return (num_id.get(W + "val") or "0") if num_id is not None else "0", level
+
+
+def _read_media(rels: list[tuple[str, str, str]]) -> dict[str, str]:
+    """Relationship id → part name of the main part's images."""
+    return {rid: target for rid, kind, target in rels if kind == "image"}
 
 
 def _normalise_part(part: str) -> str:
@@ -251,17 +269,215 @@ def _open_zip(path: Path, display: str) -> DocxPackage:
         raise InputError(display, f"cannot be read ({exc.strerror})") from None
     try:
         names = set(zf.namelist())
-        if DOCUMENT not in names:
-            raise InputError(display, f"is a zip but not a Word document (no {DOCUMENT})")
-        info = zf.getinfo(DOCUMENT)
+        main, strict = main_part(zf, names, display)
+        info = zf.getinfo(main)
         if info.flag_bits & 0x1:
             raise InputError(display, "is encrypted; remove the password in Word and save again")
-        paras, chars, default_run, default_para = _read_styles(zf)
-        media = _read_media(zf)
+        rels = part_rels(zf, main)
+        paras, chars, default_run, default_para = _read_styles(
+            _related_xml(zf, rels, "styles", strict)
+        )
+        media = _read_media(rels)
+        numbering = read_numbering(_related_xml(zf, rels, "numbering", strict))
     except InputError:
         zf.close()
         raise
     except (zipfile.BadZipFile, EOFError, OSError, etree.XMLSyntaxError) as exc:
         zf.close()
         raise InputError(display, f"is damaged ({exc.__class__.__name__}: {exc})") from None
-    return DocxPackage(path, display, zf, paras, chars, default_run, default_para, media)
+    return DocxPackage(
+        path, display, zf, paras, chars, default_run, default_para, media, main, strict, numbering
+    )
+
+
+# ---------------------------------------------------------------------------
+# the main part and its relationships (Transitional and Strict Open XML)
+
+_OFFICE_DOCUMENT = "officeDocument"
+_CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+_NOT_WORD = {
+    "spreadsheetml": "an Excel workbook",
+    "presentationml": "a PowerPoint presentation",
+}
+# Strict Open XML names its namespaces differently; everything else this reader needs is the
+# same, so a Strict part is read with its namespaces renamed to the transitional ones.
+STRICT_NAMESPACES = {
+    b"http://purl.oclc.org/ooxml/wordprocessingml/main": (
+        b"http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    ),
+    b"http://purl.oclc.org/ooxml/officeDocument/relationships": (
+        b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    ),
+    b"http://purl.oclc.org/ooxml/officeDocument/math": (
+        b"http://schemas.openxmlformats.org/officeDocument/2006/math"
+    ),
+    b"http://purl.oclc.org/ooxml/drawingml/main": (
+        b"http://schemas.openxmlformats.org/drawingml/2006/main"
+    ),
+    b"http://purl.oclc.org/ooxml/drawingml/wordprocessingDrawing": (
+        b"http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+    ),
+    b"http://purl.oclc.org/ooxml/drawingml/picture": (
+        b"http://schemas.openxmlformats.org/drawingml/2006/picture"
+    ),
+    b"http://purl.oclc.org/ooxml/drawingml/chart": (
+        b"http://schemas.openxmlformats.org/drawingml/2006/chart"
+    ),
+    b"http://purl.oclc.org/ooxml/drawingml/diagram": (
+        b"http://schemas.openxmlformats.org/drawingml/2006/diagram"
+    ),
+}
+_STRICT_MARK = b"http://purl.oclc.org/ooxml/"
+
+
+def to_transitional(data: bytes) -> bytes:
+    """A Strict Open XML part's bytes with its namespaces renamed to the transitional ones."""
+    if _STRICT_MARK not in data:
+        return data
+    for strict, transitional in STRICT_NAMESPACES.items():
+        data = data.replace(strict, transitional)
+    return data
+
+
+class _TransitionalStream:
+    """A read-only stream over a Strict part that yields it with transitional namespaces.
+
+    A namespace name never holds ``>``, so everything up to the last ``>`` read can be renamed
+    while the rest waits for the next chunk.
+    """
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self._rest = b""
+
+    def read(self, size: int = -1) -> bytes:
+        while True:
+            chunk = self._raw.read(size if size and size > 0 else 1 << 16)
+            data = self._rest + chunk
+            if not chunk:
+                self._rest = b""
+                return to_transitional(data)
+            cut = data.rfind(b">") + 1
+            if cut:
+                self._rest = data[cut:]
+                return to_transitional(data[:cut])
+            self._rest = data
+
+    def close(self) -> None:
+        self._raw.close()
+
+    def __enter__(self) -> _TransitionalStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _read_xml(zf: zipfile.ZipFile, part: str, strict: bool) -> etree._Element | None:
+    """A part parsed, or None when the package does not hold it."""
+    try:
+        data = zf.read(part)
+    except KeyError:
+        return None
+    return etree.fromstring(to_transitional(data) if strict else data)
+
+
+def _rels_of(part: str) -> str:
+    """The relationships part of ``part`` (``word/document.xml`` → ``word/_rels/document.xml.rels``)."""
+    folder, _, name = part.rpartition("/")
+    return f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
+
+
+def _target(source: str, target: str) -> str:
+    """A relationship target as a part name: absolute (``/word/x.xml``) or relative to the
+    folder of the part that holds the relationship."""
+    if target.startswith("/"):
+        return _normalise_part(target)
+    folder = source.rpartition("/")[0]
+    return _normalise_part(str(PurePosixPath(folder) / target) if folder else target)
+
+
+def _relationships(zf: zipfile.ZipFile, source: str) -> list[tuple[str, str, str, bool]]:
+    """(id, type's last word, target part, is Strict) of each internal relationship of
+    ``source`` ("" for the package)."""
+    root = _read_xml(zf, _rels_of(source) if source else "_rels/.rels", False)
+    if root is None:
+        return []
+    out = []
+    for rel in root.iter(PKG_REL + "Relationship"):
+        if rel.get("TargetMode") == "External":
+            continue
+        kind = rel.get("Type") or ""
+        out.append(
+            (
+                rel.get("Id") or "",
+                kind.rsplit("/", 1)[-1],
+                _target(source, rel.get("Target") or ""),
+                kind.startswith("http://purl.oclc.org/"),
+            )
+        )
+    return out
+
+
+def main_part(zf: zipfile.ZipFile, names: set[str], display: str) -> tuple[str, bool]:
+    """The main document part named by ``_rels/.rels`` (``word/document.xml`` in most files),
+    and whether the package is Strict Open XML; an InputError when there is none."""
+    office = [
+        (target, strict)
+        for _, kind, target, strict in _relationships(zf, "")
+        if kind == _OFFICE_DOCUMENT
+    ]
+    main, strict = office[0] if office else (DOCUMENT, False)
+    if main not in names:
+        if office and DOCUMENT in names:
+            main = DOCUMENT
+        elif office:
+            raise InputError(
+                display, f"is damaged: _rels/.rels names the main part {main}, which is missing"
+            )
+        else:
+            raise InputError(display, f"is a zip but not a Word document (no {DOCUMENT})")
+    kind = _content_type(zf, main)
+    for marker, what in _NOT_WORD.items():
+        if marker in kind:
+            raise InputError(display, f"is {what}, not a Word document (.docx)")
+    with zf.open(main) as fh:
+        head = fh.read(1 << 14)
+    return main, strict or _STRICT_MARK + b"wordprocessingml/main" in head
+
+
+def check_wordprocessingml(pkg: DocxPackage) -> None:
+    """Raise an InputError when the main part holds no WordprocessingML at all (a body with
+    nothing this reader knows would otherwise read as a volume of 0 articles)."""
+    with pkg.zf.open(pkg.main) as fh:
+        head = fh.read(1 << 14)
+    if b"/wordprocessingml/" not in head:
+        raise InputError(
+            pkg.display, f"is not a Word document: its main part {pkg.main} is not WordprocessingML"
+        )
+
+
+def _content_type(zf: zipfile.ZipFile, part: str) -> str:
+    """The content type [Content_Types].xml gives ``part`` ("" when it does not say)."""
+    root = _read_xml(zf, "[Content_Types].xml", False)
+    if root is None:
+        return ""
+    for override in root.iter(_CT + "Override"):
+        if (override.get("PartName") or "").lstrip("/") == part:
+            return override.get("ContentType") or ""
+    return ""
+
+
+def part_rels(zf: zipfile.ZipFile, main: str) -> list[tuple[str, str, str]]:
+    """(id, type's last word, target part) of the main part's relationships."""
+    return [(rid, kind, target) for rid, kind, target, _ in _relationships(zf, main)]
+
+
+def _related_xml(
+    zf: zipfile.ZipFile, rels: list[tuple[str, str, str]], kind: str, strict: bool
+) -> etree._Element | None:
+    """The first part the main part relates to with ``kind`` (styles, numbering), parsed."""
+    for _, rel_kind, target in rels:
+        if rel_kind == kind:
+            return _read_xml(zf, target, strict)
+    return None

@@ -14,11 +14,12 @@ from lxml import etree
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _OFF = ("0", "false", "off", "none")
-_B, _I, _VERT, _FONTS, _CAPS, _SPACING, _RSTYLE = (
-    W + t for t in ("b", "i", "vertAlign", "rFonts", "caps", "spacing", "rStyle")
+_B, _I, _VERT, _FONTS, _CAPS, _SPACING, _RSTYLE, _VANISH, _SPEC_VANISH = (
+    W + t
+    for t in ("b", "i", "vertAlign", "rFonts", "caps", "spacing", "rStyle", "vanish", "specVanish")
 )
 _VAL, _ASCII, _HANSI, _CS = W + "val", W + "ascii", W + "hAnsi", W + "cs"
-RUN_PROPERTIES = frozenset({_B, _I, _VERT, _FONTS, _RSTYLE, _CAPS, _SPACING})
+RUN_PROPERTIES = frozenset({_B, _I, _VERT, _FONTS, _RSTYLE, _CAPS, _SPACING, _VANISH, _SPEC_VANISH})
 
 
 class RunStyle(NamedTuple):
@@ -30,6 +31,7 @@ class RunStyle(NamedTuple):
     vert: str | None = None
     caps: bool | None = None
     spacing: int | None = None
+    hidden: bool | None = None  # w:vanish: not printed, so not published
 
 
 UNSET = RunStyle()
@@ -51,6 +53,7 @@ def merge(base: RunStyle, over: RunStyle) -> RunStyle:
         vert=over.vert if over.vert is not None else base.vert,
         caps=over.caps if over.caps is not None else base.caps,
         spacing=over.spacing if over.spacing is not None else base.spacing,
+        hidden=over.hidden if over.hidden is not None else base.hidden,
     )
 
 
@@ -65,7 +68,7 @@ def read_rpr(
     """
     if rpr is None:
         return base
-    bold, italic, font, vert, caps, spacing = base
+    bold, italic, font, vert, caps, spacing, hidden = base
     changed = False
     for child in rpr:
         tag = child.tag
@@ -83,12 +86,14 @@ def read_rpr(
         elif tag == _RSTYLE:
             cs = (char_styles or {}).get(child.get(_VAL) or "")
             if cs is not None:
-                bold, italic, font, vert, caps, spacing = merge(
-                    RunStyle(bold, italic, font, vert, caps, spacing), cs
+                bold, italic, font, vert, caps, spacing, hidden = merge(
+                    RunStyle(bold, italic, font, vert, caps, spacing, hidden), cs
                 )
         elif tag == _CAPS:
             caps = child.get(_VAL) not in _OFF
         elif tag == _SPACING:
             with suppress(ValueError):
                 spacing = int(child.get(_VAL) or 0)
-    return RunStyle(bold, italic, font, vert, caps, spacing) if changed else base
+        else:  # vanish, specVanish
+            hidden = child.get(_VAL) not in _OFF
+    return RunStyle(bold, italic, font, vert, caps, spacing, hidden) if changed else base

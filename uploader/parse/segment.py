@@ -43,9 +43,9 @@ def segment(blocks: Iterable[Block]) -> Iterator[Draft | Skipped]:
             else:
                 current.append(block)
             continue
-        if not block.is_table and not block.spans and not block.images:
-            continue  # empty or page-break paragraph
-        if not block.is_table:
+        if not block.is_table and not block.spans and not block.images and not block.notes:
+            continue  # empty or page-break paragraph (one holding a chart is reported)
+        if not block.is_table and not block.floating:  # a text box never starts an article
             found = match_headword(block)
             if found is not None:
                 if match is not None:

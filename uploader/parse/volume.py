@@ -25,7 +25,7 @@ from uploader.parse.naming import (
 )
 from uploader.parse.package import DocxPackage, open_volume
 from uploader.parse.segment import Draft, Skipped, segment
-from uploader.report import Report
+from uploader.report import Report, Review
 
 
 def _read_ahead(blocks: Iterator[Block], size: int = 512) -> Iterator[Block]:
@@ -91,6 +91,7 @@ def _build(
         legacy_font=parts.legacy_font,
         warnings=parts.warnings,
         volume=volume,
+        left_out=parts.left_out,
     )
 
 
@@ -151,6 +152,9 @@ def iter_articles(
             report.articles += 1
             for warning in art.warnings:
                 report.warn(art.source, warning)
+            for index, what in art.left_out:
+                where = SourcePos(art.source.file, index, index)
+                report.flag(Review.LEFT_OUT, where, what, art.headword)
             yield art
         group.clear()
 
