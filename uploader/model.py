@@ -128,6 +128,7 @@ class Article:
     legacy_font: bool = False
     warnings: tuple[str, ...] = ()
     volume: str | None = None  # volume key from config, when known
+    corrected: bool = False  # a corrections file changed its title, lead, kind or redirects
 
     def by_role(self, role: Role) -> tuple[Paragraph, ...]:
         """The paragraphs with the given role, in order."""
