@@ -33,9 +33,9 @@ _SUFFIX = re.compile(
 # A parenthesis right after the headword holding a full date or "year, Place": a person's
 # birth and death (events and things carry bare years).
 _PERSON_PAREN = re.compile(
-    r"^\s*[–—-]?\s*\([^()]*(\d{1,2}\.\d{1,2}\.\d{3,4}|\d{3,4},\s*["
+    r"^\s*[–—-]?\s*\([^()]*(\d{1,2}\.\d{1,2}\.\d{3,4}|\d{3,4}(/\d{1,4})?,\s*["
     + UPPER
-    + r"]|\d{3,4}\s*ж\.\s*т\.)"
+    + r"]|\d{3,4}\s*ж\.\s*т\.|\d{3,4}(/\d{1,4})?\s*[–—-]\s*\?)"
 )
 # A parenthesis right after the headword holding years or a century: a historical person's
 # lifetime (evidence that «ДОСПАМБЕТ ЖЫРАУ» is a person and not the term).
@@ -275,14 +275,14 @@ def _person(
             return None
         # «АБЫЛАЙ хан», «ӘЙТЕКЕ би Байбекұлы»: name and title; the full form redirects here.
         return _with_epithet(head, rest[0], rest[1:])
-    if not all(w[0].isupper() for w in rest):
+    if not all(w[0].isupper() or w.lower() in rules.name_prefixes for w in rest):
         return None
     encyclopedia = " ".join([head, *rest])
     given, patronymic = rest[0], rest[1:]
     nick = f" {paren}" if paren else ""
     if _NISBA.match(caps[0]) or not all(_is_patronymic(w, rules) for w in patronymic):
         # No given-name/patronymic shape (Arabic and historical names): kept as printed.
-        turned = " ".join([*rest, head])
+        turned = " ".join([*rest, head[:1].lower() + head[1:] if _NISBA.match(caps[0]) else head])
         note = (
             Review.PERSON_NAME,
             f"«{encyclopedia}» has no given-name/patronymic shape; kept as printed",

@@ -40,9 +40,11 @@ from uploader.wikitext import cap_summary, strip_qualifier
 
 @dataclass(frozen=True, slots=True)
 class RenderedPage(Page):
-    """A ``Page`` that also carries the article's plain source text (for previews)."""
+    """A ``Page`` that also carries the article's plain source text (for previews) and the
+    cross-reference targets the title index does not hold (for the review queue)."""
 
     source_text: str = ""
+    unresolved: tuple[str, ...] = ()
 
 
 class WikiMarkup(str):
@@ -174,6 +176,7 @@ class _Work:
     initials: HeadwordInitials
     warnings: list[str] = field(default_factory=list)
     linked: set[str] = field(default_factory=set)
+    unresolved: list[str] = field(default_factory=list)
 
 
 def render(article: Article, context: RenderContext) -> Page:
@@ -226,6 +229,7 @@ def render(article: Article, context: RenderContext) -> Page:
         pictures=article.pictures,
         volume=volume,
         source_text=article.text,
+        unresolved=tuple(dict.fromkeys(work.unresolved)),
     )
 
 
@@ -462,6 +466,7 @@ def _link_one(work: _Work, target: str, seg: Seg) -> list[Seg]:
             )
         else:
             work.warnings.append(f"cross-reference «{target}» not found in the title index")
+            work.unresolved.append(target)
             if work.ctx.settings.unknown_links == "text":
                 return [Seg(text=target, bold=seg.bold, italic=seg.italic)]
     return [Seg(text=target, bold=seg.bold, link=title if is_linkable(title) else target)]
