@@ -86,7 +86,8 @@ SUMMARY_BYTES = 480  # MediaWiki keeps 500 bytes of a summary; leave room for "/
 def fix_lookalikes(text: str) -> str:
     """Latin look-alike letters inside Cyrillic words replaced by their Cyrillic twins.
 
-    A word is Cyrillic when most of its letters are; real Latin words stay as they are. The
+    A word is Cyrillic when most of its letters are (on a tie, when each Latin letter has a
+    Cyrillic twin); real Latin words stay as they are. The
     result has the same length as ``text`` (one letter for one), so spans can be re-cut.
     """
     if not _LATIN_LETTER_RE.search(text):
@@ -96,8 +97,12 @@ def fix_lookalikes(text: str) -> str:
 
 def _fix_word(match: re.Match[str]) -> str:
     word = match.group()
-    latin = len(_LATIN_LETTER_RE.findall(word))
-    if not latin or len(CYRILLIC_LETTER_RE.findall(word)) <= latin:
+    latin = _LATIN_LETTER_RE.findall(word)
+    cyrillic = len(CYRILLIC_LETTER_RE.findall(word))
+    # Most letters Cyrillic; on a tie, when every Latin letter has a Cyrillic twin.
+    if not latin or cyrillic < len(latin):
+        return word
+    if cyrillic == len(latin) and not all(ch in LATIN_LOOKALIKES for ch in latin):
         return word
     return "".join(LATIN_LOOKALIKES.get(ch, ch) for ch in word)
 
