@@ -166,11 +166,8 @@ def test_corrections_in_preview_and_volume(tmp_path: Path) -> None:
     assert html.index('id="review"') < html.index('id="counts"')
     assert "merged into «ӘЛ-ХОРЕЗМИ Мұхаммед ибн Мұса»" in html
 
-    volume = CliRunner().invoke(
-        main,
-        ["volume", "07", "--dry-run", "--offline", "--config", str(config)]
-        + ["--corrections", str(fixes)],
-    )
+    offline = ["volume", "07", "--dry-run", "--offline", "--config", str(config)]
+    volume = CliRunner().invoke(main, [*offline, "--corrections", str(fixes)])
     assert volume.exit_code == 0, volume.output
     preview = Path(volume.stdout.split("preview: ", 1)[1].strip())
     vol_pages = (preview / "pages.jsonl").read_text("utf-8").splitlines()
@@ -191,7 +188,7 @@ def test_corrections_in_preview_and_volume(tmp_path: Path) -> None:
 )
 def test_corrections_bad_file_is_one_config_error(tmp_path: Path, text: str, message: str) -> None:
     fixes = _fixes(tmp_path, text)
-    with pytest.raises(ConfigError, match="fixes.toml") as caught:
+    with pytest.raises(ConfigError, match=r"fixes\.toml") as caught:
         load_corrections(tmp_path / "v.docx", fixes)
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
