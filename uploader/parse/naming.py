@@ -384,6 +384,8 @@ def name_article(
             ]
         )
         if official is None:
+            # An institution or a term: its head word takes sentence case («Ғылым академиясы»).
+            title = f"{title.rsplit(' ', 1)[0]} {bare[-1].lower()}"
             notes = (
                 (
                     Review.TITLE_GUESSED,

@@ -26,7 +26,7 @@ from uploader.parse.headword import (
     match_headword,
 )
 from uploader.report import Report, Review
-from uploader.wikitext import KAZAKH_ALPHABET, alphabet_key, initial_letter
+from uploader.wikitext import KAZAKH_ALPHABET, alphabet_key, fix_lookalikes, initial_letter
 
 _RANK = {letter: rank for rank, letter in enumerate(KAZAKH_ALPHABET.split())}
 _LITERATURE = ("Әдеб.", "Әдеб:")
@@ -123,7 +123,7 @@ class _Order:
     def accepts(self, item: _Item, ahead: _Lookahead, after_end: bool) -> bool:
         """Whether a candidate headword starts an article (notes what is out of order)."""
         assert item.match is not None
-        headword = item.match.headword
+        headword = fix_lookalikes(item.match.headword)
         letter = initial_letter(headword.lstrip('«"('))
         if not letter:
             return True  # a year or a Latin name: order says nothing
