@@ -14,6 +14,7 @@ headword has a person's mixed-case shape. A headword slightly out of order withi
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
@@ -30,6 +31,7 @@ from uploader.wikitext import KAZAKH_ALPHABET, alphabet_key, fix_lookalikes, ini
 
 _RANK = {letter: rank for rank, letter in enumerate(KAZAKH_ALPHABET.split())}
 _LITERATURE = ("Әдеб.", "Әдеб:")
+_OPENERS = '«"('  # quotes and brackets before a headword's first letter
 
 
 class Draft(NamedTuple):
@@ -79,22 +81,50 @@ class _Lookahead:
                 return
             yield item
 
-    def initials(self) -> list[str]:
-        """Initial letters of the candidate headwords ahead, up to a letter divider."""
+    def candidates(self) -> list[tuple[str, str, bool]]:
+        """The candidate headwords ahead, up to a letter divider: (headword with look-alikes
+        fixed, its initial letter, whether it is the very next paragraph)."""
         while len(self.window) < self.size:
             item = next(self.items, None)
             if item is None:
                 break
             self.window.append(item)
         out = []
+        first = True
         for item in self.window:
             if item.divider:
                 break
             if item.match is not None:
-                letter = initial_letter(item.match.headword.lstrip('«"('))
+                headword = fix_lookalikes(item.match.headword).lstrip(_OPENERS)
+                letter = initial_letter(headword)
                 if letter:
-                    out.append(letter)
+                    out.append((headword, letter, first))
+            if item.block.spans or item.block.is_table:
+                first = False
         return out
+
+    def initials(self) -> list[str]:
+        """Initial letters of the candidate headwords ahead, up to a letter divider."""
+        return [letter for _, letter, _ in self.candidates()]
+
+
+def _caps_words(headword: str) -> list[str]:
+    """The capitalised words that open a headword (the part a volume is sorted by)."""
+    words = []
+    for word in re.sub(r"\([^()]*\)", " ", headword).split():
+        if any(c.islower() for c in word):
+            break
+        words.append(word)
+    return words
+
+
+def _before(headword: str, last: str) -> bool:
+    """Whether a headword sorts before the last one, letter by letter and word by word
+    (volumes differ in how they sort «АҚ ЖАЙЫҚ» against «АҚАДЫР»; either is in order)."""
+    mine, theirs = _caps_words(headword), _caps_words(last)
+    by_letter = alphabet_key(" ".join(mine)) < alphabet_key(" ".join(theirs))
+    by_word = [alphabet_key(w) for w in mine] < [alphabet_key(w) for w in theirs]
+    return by_letter and by_word
 
 
 def _ends_article(block: Block | None) -> bool:
@@ -115,6 +145,7 @@ class _Order:
         self.label = label
         self.last = ""
         self.divider = ""
+        self.after_rejected = False  # the paragraph before was a candidate kept as text
 
     def _note(self, block: Block, reason: str, headword: str) -> None:
         if self.report is not None:
@@ -124,7 +155,7 @@ class _Order:
         """Whether a candidate headword starts an article (notes what is out of order)."""
         assert item.match is not None
         headword = fix_lookalikes(item.match.headword)
-        letter = initial_letter(headword.lstrip('«"('))
+        letter = initial_letter(headword.lstrip(_OPENERS))
         if not letter:
             return True  # a year or a Latin name: order says nothing
         if not self.last:
@@ -136,9 +167,17 @@ class _Order:
                 )
             self.last = headword
             return True
-        before = initial_letter(self.last.lstrip('«"('))
+        before = initial_letter(self.last.lstrip(_OPENERS))
+        if letter == before and self._inside_list(headword, before, ahead):
+            self._note(
+                item.block,
+                f"«{headword}» sorts after the next «{before}» article and sits in a list of "
+                f"headwords far out of order: kept as part of «{self.last}»",
+                headword,
+            )
+            return False
         if letter == before or not before:
-            if alphabet_key(headword) < alphabet_key(self.last):
+            if _before(headword, self.last):
                 self._note(
                     item.block,
                     f"accepted against alphabetical order: «{headword}» after «{self.last}»",
@@ -172,6 +211,23 @@ class _Order:
             )
         self.last = headword
         return True
+
+    def _inside_list(self, headword: str, before: str, ahead: _Lookahead) -> bool:
+        """A headword of the group that sorts after the group's next article and stands next
+        to one far out of order (an acronym list: ``АҚШ – ...`` beside ``ТМД – ...``)."""
+        upcoming = ahead.candidates()
+        last = alphabet_key(self.last)
+        later = [
+            k for h, letter, _ in upcoming if letter == before and (k := alphabet_key(h)) >= last
+        ]
+        if not later or min(later) >= alphabet_key(headword):
+            return False
+        if self.after_rejected:
+            return True
+        if not upcoming or not upcoming[0][2] or upcoming[0][1] == before:
+            return False
+        letters = [letter for _, letter, _ in upcoming]
+        return self._group_goes_on(letters[0], before, letters[1:])
 
     @staticmethod
     def _group_goes_on(letter: str, before: str, ahead: list[str]) -> bool:
@@ -225,7 +281,9 @@ def segment(
             elif order.last == "":
                 order.accepts(item, items, False)
             match, current, last_text = item.match, [block], block
+            order.after_rejected = False
             continue
+        order.after_rejected = item.match is not None and match is not None
         if not block.is_table and item.match is None:
             if item.divider:
                 if match is not None:
