@@ -216,6 +216,7 @@ class NamingRules:
     name_prefixes: frozenset[str]
     order_lookahead: int
     quoted_kinds: Mapping[str, str]
+    person_nouns: frozenset[str]
 
     @classmethod
     def from_section(cls, raw: Mapping[str, Any]) -> NamingRules:
@@ -231,6 +232,7 @@ class NamingRules:
             official_heads=frozenset(w.lower() for w in rules.official_heads),
             official_lower=frozenset(w.lower() for w in rules.official_lower),
             name_prefixes=frozenset(w.lower() for w in rules.name_prefixes),
+            person_nouns=frozenset(w.lower() for w in rules.person_nouns),
         )
 
     @classmethod

@@ -39,7 +39,7 @@ _PERSON_PAREN = re.compile(
 )
 # A parenthesis right after the headword holding years or a century: a historical person's
 # lifetime (evidence that «ДОСПАМБЕТ ЖЫРАУ» is a person and not the term).
-_YEARS_PAREN = re.compile(r"^\s*[–—-]?\s*\([^()]*(\d{3,4}|[IVXХІ]+\s*ғ\.)")
+_YEARS_PAREN = re.compile(r"^\s*[–—-]?\s*\([^()]*(\d{3,4}|\s*ғ\.|\s*ғғ\.)")
 _PAREN = re.compile(r"\([^()]*\)")
 _NISBA = re.compile(r"^(ӘЛ|АЛ|ӘБУ|ИБН|ЭЛЬ|АЛЬ)-")
 _CLAUSE_END = re.compile(r"[,.;:]\s")
@@ -354,58 +354,141 @@ def name_article(
     words, paren = _split_headword(headword.split(", ")[0] if ", " in headword else headword)
     if extra_names:
         words = [*words, *extra_names]
-    head = definition_head(definition, paren)
-    person = _person(words, paren, rules, lifetime=bool(_YEARS_PAREN.match(head)))
-    if person is None and len(words) <= 3 and _PERSON_PAREN.match(head):
-        name = " ".join(capitalise(w.strip(_QUOTES)) for w in words)
-        person = Naming(name, name, Kind.PERSON)
+    person = _any_person(words, paren, definition, rules)
     if person is not None:
         if extra_names:
             note = (Review.PERSON_NAME, f"given names {' '.join(extra_names)} were not bold")
             person = person._replace(notes=(*person.notes, note))
         return _clean(person)
-    quoted = headword.strip().startswith("«")
-    bare = [w.strip(_QUOTES) for w in words]
-    bare = [w for w in bare if w]
+    quoted, words, kind_word, suffix = _quoted(headword, words, definition, rules, lex)
+    bare = [w for w in (w.strip(_QUOTES) for w in words) if w]
     lexicons: tuple[Lexicon, ...] = (lex,)
     if own_words is not None and len(bare) > 1:
         own = Lexicon()
         own.add_words(*own_words)
         lexicons = (own, lex)
-    official = _official(bare, paren, definition, rules)
-    notes: tuple[tuple[Review, str], ...] = ()
-    if official is True:
-        title = " ".join(_official_word(w, i, rules) for i, w in enumerate(bare))
-    else:
-        title = " ".join(
-            [
-                _first_word(bare[0], lexicons, rules),
-                *(_sentence_word(w, lexicons, rules) for w in bare[1:]),
-            ]
-        )
-        if official is None:
-            # An institution or a term: its head word takes sentence case («Ғылым академиясы»).
-            title = f"{title.rsplit(' ', 1)[0]} {bare[-1].lower()}"
-            notes = (
-                (
-                    Review.TITLE_GUESSED,
-                    f"«{title}» ends like an official name but the "
-                    "volume gives no evidence (acronym, capitals, kind); sentence case used",
-                ),
-            )
     kind = Kind.PLACE if place_qualifier(definition, rules) and not quoted else Kind.OTHER
+    title, notes = _term_title(bare, paren, definition, kind, lexicons, rules)
     alternatives: tuple[str, ...] = ()
+    if suffix and kind_word:
+        # «ҚАЗАҚ» ГАЗЕТІ: the headword names the kind, so the page is «Қазақ (газет)».
+        lead = f"«{title}» {suffix}"
+        alternatives = (title, f"«{title}»", lead, f"{title} {suffix}")
+        return _clean(Naming(f"{title} ({kind_word})", lead, kind, (), alternatives, notes))
     if quoted:
-        kind_word = quoted_kind(definition, rules, lex)
-        alternatives = (f"«{title}»", *((f"{title} ({kind_word})",) if kind_word else ()))
+        alternatives = (
+            f"«{title}»",
+            *((f"{title} ({kind_word})",) if kind_word else ()),
+        )
     return _clean(Naming(title, title, kind, (), alternatives, notes))
 
 
-def _first_word(word: str, lex: tuple[Lexicon, ...], rules: NamingRules) -> str:
+def _any_person(words: list[str], paren: str, definition: str, rules: NamingRules) -> Naming | None:
+    """The person's naming when the headword is a person's name, else None."""
+    head = definition_head(definition, paren)
+    person = _person(words, paren, rules, lifetime=_has_lifetime(head, definition))
+    if person is not None or len(words) > 3:
+        return person
+    if _PERSON_PAREN.match(head) or (
+        len(words) > 1
+        and _has_lifetime(head, definition)
+        and _names_person(after_dash(definition), rules)
+    ):
+        # All in capitals: «ЖҮСІП БАЛАСАҒҰНИ», «МАХМҰД ҚАШҚАРИ» (11 ғ.) – ғалым.
+        name = " ".join(capitalise(w.strip(_QUOTES)) for w in words)
+        return Naming(name, name, Kind.PERSON)
+    return None
+
+
+def _has_lifetime(head: str, definition: str) -> bool:
+    """A parenthesis with years or a century right after the headword (a nickname or real
+    name in parentheses may come first)."""
+    text = head
+    for _ in range(2):
+        if _YEARS_PAREN.match(text):
+            return True
+        closing = text.find(")")
+        if not text.lstrip(" –—-").startswith("(") or closing < 0:
+            return False
+        text = text[closing + 1 :]
+    return bool(_YEARS_PAREN.match(definition))
+
+
+def _names_person(definition: str, rules: NamingRules) -> bool:
+    """The definition's first clause names what a person was (ақын, ғалым ...)."""
+    clause = _CLAUSE_PUNCT.split(definition[:120], maxsplit=1)[0].lower().split()
+    return any(w.strip('«»"') in rules.person_nouns for w in clause[:3])
+
+
+def _quoted(
+    headword: str, words: list[str], definition: str, rules: NamingRules, lex: Lexicon
+) -> tuple[bool, list[str], str | None, str]:
+    """Whether the headword is a «quoted» name, its words (the bare name), its kind, and the
+    kind words printed after the quotes: «ҚАЗАҚ ӘДЕБИЕТІ» – газет; «ҚАЗАҚ» ГАЗЕТІ."""
+    text = headword.strip()
+    if not text.startswith("«"):
+        return False, words, None, ""
+    inner, _, after = text[1:].partition("»")
+    after_words = _PAREN.sub(" ", after).split(", ")[0].split()
+    if after_words and after_words[0].lower() in rules.quoted_kinds:
+        name = [w for w in words if w.strip(_QUOTES)][: len(inner.split())]
+        kind = rules.quoted_kinds[after_words[0].lower()]
+        return True, name, kind, " ".join(after_words).lower()
+    return True, words, quoted_kind(definition, rules, lex), ""
+
+
+def _term_title(
+    bare: list[str],
+    paren: str,
+    definition: str,
+    kind: Kind,
+    lexicons: tuple[Lexicon, ...],
+    rules: NamingRules,
+) -> tuple[str, tuple[tuple[Review, str], ...]]:
+    """The title of a non-person headword, and what was decided without evidence."""
+    official = _official(bare, paren, definition, rules)
+    if official is True:
+        return " ".join(_official_word(w, i, rules) for i, w in enumerate(bare)), ()
+    first = _first_word(bare[0], lexicons, rules, kind is Kind.PLACE)
+    title = " ".join([first, *(_sentence_word(w, lexicons, rules) for w in bare[1:])])
+    notes = [
+        (Review.TITLE_GUESSED, f"«{title}»: casing of «{w}» guessed ({why})")
+        for w in bare[1:]
+        if (why := _doubt(w, lexicons, rules))
+    ]
+    if official is None:
+        # An institution or a term: its head word takes sentence case («Ғылым академиясы»).
+        title = f"{title.rsplit(' ', 1)[0]} {bare[-1].lower()}"
+        reason = (
+            f"«{title}» ends like an official name but the volume gives no evidence "
+            "(acronym, capitals, kind); sentence case used"
+        )
+        notes = [(Review.TITLE_GUESSED, reason)]
+    return title, tuple(notes)
+
+
+def _doubt(word: str, lex: tuple[Lexicon, ...], rules: NamingRules) -> str:
+    """Why the casing of a later title word is a guess ("" when the evidence is clear)."""
+    if not word.isupper() or word in rules.acronyms or word.lower() in rules.proper_nouns:
+        return ""
+    if "-" in word or _ROMAN.match(word) or any(x.in_caps(word) for x in lex):
+        return ""
+    cap, low = _evidence(word, lex)
+    if cap and low and abs(cap - low) <= 1:
+        return f"written {cap} times with a capital and {low} without"
+    return ""
+
+
+def _first_word(
+    word: str, lex: tuple[Lexicon, ...], rules: NamingRules, place: bool = False
+) -> str:
     keep = word in rules.acronyms or _ROMAN.match(word) or not word.isupper()
     if keep:
         return word
-    return compound(word, True, lex, rules) if "-" in word.strip("-") else capitalise(word)
+    if "-" not in word.strip("-"):
+        return capitalise(word)
+    # A place's hyphenated name is made of names: Тянь-Шань, Буэнос-Айрес, Алматы-1.
+    return capitalise(word) if place else compound(word, True, lex, rules)
 
 
 def _official(bare: list[str], paren: str, definition: str, rules: NamingRules) -> bool | None:

@@ -119,7 +119,12 @@ def _disambiguate(
         return group
     out: list[Article] = []
     used: set[str] = set()
+    subject = _subject(group, taken)
     for art in group:
+        if art is subject:
+            used.add(art.title.casefold())
+            out.append(art)
+            continue
         quoted = art.headword.lstrip().startswith("«")
         definition = _definition_of(art)
         qual = qualifier(art.kind, definition, rules, lex, quoted)
@@ -142,8 +147,18 @@ def _disambiguate(
             report.warn(
                 art.source, f"title «{art.title}» is already used in this volume; using «{title}»"
             )
-        out.append(replace(art, title=title))
+        others = tuple(t for t in art.title_alternatives if t.casefold() != title.casefold())
+        out.append(replace(art, title=title, title_alternatives=others))
     return out
+
+
+def _subject(group: list[Article], taken: set[str]) -> Article | None:
+    """In a run of one subject and «quoted» works named after it (ҚАЗАҚ ӘДЕБИЕТІ and the
+    newspaper «ҚАЗАҚ ӘДЕБИЕТІ»), the subject keeps the bare title; the works are qualified."""
+    plain = [a for a in group if not a.headword.lstrip().startswith("«")]
+    if len(plain) == 1 and len(group) > 1 and plain[0].title.casefold() not in taken:
+        return plain[0]
+    return None
 
 
 def _definition_of(art: Article) -> str:
