@@ -580,6 +580,10 @@ def found_qualifier(
 ) -> str | None:
     """The qualifier the definition gives, or None when one would have to be invented."""
     after = after_dash(definition)
+    for _ in range(2):  # «– (1693 – 1748) – Кіші жүздің ханы»: past the dates to the dash
+        if not after.startswith("("):
+            break
+        after = after_dash(after[after.find(")") + 1 :]) if ")" in after else after
     if kind is Kind.PERSON:
         first = _FIRST_WORD_END.split(after.strip(), maxsplit=1)[0].lower()
         return first if first.isalpha() and len(first) >= 3 else None

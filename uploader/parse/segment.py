@@ -52,6 +52,8 @@ class _Item(NamedTuple):
     block: Block
     match: HeadwordMatch | None
     divider: bool
+    headword: str = ""  # the candidate headword, look-alikes fixed, opening quotes dropped
+    letter: str = ""  # its initial letter ("" when not a letter of the alphabet)
 
 
 def _items(blocks: Iterable[Block]) -> Iterator[_Item]:
@@ -60,7 +62,11 @@ def _items(blocks: Iterable[Block]) -> Iterator[_Item]:
             yield _Item(block, None, False)
             continue
         found = match_headword(block)
-        yield _Item(block, found, found is None and is_letter_divider(block))
+        if found is None:
+            yield _Item(block, None, is_letter_divider(block))
+            continue
+        headword = fix_lookalikes(found.headword).lstrip(_OPENERS)
+        yield _Item(block, found, False, headword, initial_letter(headword))
 
 
 class _Lookahead:
@@ -94,14 +100,25 @@ class _Lookahead:
         for item in self.window:
             if item.divider:
                 break
-            if item.match is not None:
-                headword = fix_lookalikes(item.match.headword).lstrip(_OPENERS)
-                letter = initial_letter(headword)
-                if letter:
-                    out.append((headword, letter, first))
+            if item.letter:
+                out.append((item.headword, item.letter, first))
             if item.block.spans or item.block.is_table:
                 first = False
         return out
+
+    def next_candidate(self) -> str:
+        """The initial letter of the next paragraph when it is a candidate headword, else ""."""
+        for item in self.window:
+            if item.block.spans or item.block.is_table or item.divider:
+                return item.letter
+        while len(self.window) < max(self.size, 1):
+            new = next(self.items, None)
+            if new is None:
+                return ""
+            self.window.append(new)
+            if new.block.spans or new.block.is_table or new.divider:
+                return new.letter
+        return ""
 
     def initials(self) -> list[str]:
         """Initial letters of the candidate headwords ahead, up to a letter divider."""
@@ -154,8 +171,7 @@ class _Order:
     def accepts(self, item: _Item, ahead: _Lookahead, after_end: bool) -> bool:
         """Whether a candidate headword starts an article (notes what is out of order)."""
         assert item.match is not None
-        headword = fix_lookalikes(item.match.headword)
-        letter = initial_letter(headword.lstrip(_OPENERS))
+        headword, letter = fix_lookalikes(item.match.headword), item.letter
         if not letter:
             return True  # a year or a Latin name: order says nothing
         if not self.last:
@@ -215,6 +231,8 @@ class _Order:
     def _inside_list(self, headword: str, before: str, ahead: _Lookahead) -> bool:
         """A headword of the group that sorts after the group's next article and stands next
         to one far out of order (an acronym list: ``АҚШ – ...`` beside ``ТМД – ...``)."""
+        if not self.after_rejected and ahead.next_candidate() in ("", before):
+            return False  # the cheap test first: no list item of another letter beside it
         upcoming = ahead.candidates()
         last = alphabet_key(self.last)
         later = [

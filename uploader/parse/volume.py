@@ -127,8 +127,9 @@ def _disambiguate(
             continue
         quoted = art.headword.lstrip().startswith("«")
         definition = _definition_of(art)
-        qual = qualifier(art.kind, definition, rules, lex, quoted)
-        if found_qualifier(art.kind, definition, rules, lex, quoted) is None:
+        found = found_qualifier(art.kind, definition, rules, lex, quoted)
+        qual = found or qualifier(art.kind, definition, rules, lex, quoted)
+        if found is None:
             report.flag(
                 Review.TITLE_GUESSED,
                 art.source,
