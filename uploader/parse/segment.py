@@ -14,6 +14,7 @@ headword has a person's mixed-case shape. A headword slightly out of order withi
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -125,23 +126,26 @@ class _Lookahead:
         return [letter for _, letter, _ in self.candidates()]
 
 
-def _caps_words(headword: str) -> list[str]:
-    """The capitalised words that open a headword (the part a volume is sorted by)."""
+_PAREN_RE = re.compile(r"\([^()]*\)")
+
+
+@functools.lru_cache(maxsize=256)
+def _order_keys(headword: str) -> tuple[tuple[int, ...], tuple[tuple[int, ...], ...]]:
+    """Sort keys of the capitalised words that open a headword (what a volume is sorted by):
+    letter by letter, and word by word."""
     words = []
-    for word in re.sub(r"\([^()]*\)", " ", headword).split():
+    for word in _PAREN_RE.sub(" ", headword).split():
         if any(c.islower() for c in word):
             break
         words.append(word)
-    return words
+    return alphabet_key(" ".join(words)), tuple(alphabet_key(w) for w in words)
 
 
 def _before(headword: str, last: str) -> bool:
     """Whether a headword sorts before the last one, letter by letter and word by word
     (volumes differ in how they sort «АҚ ЖАЙЫҚ» against «АҚАДЫР»; either is in order)."""
-    mine, theirs = _caps_words(headword), _caps_words(last)
-    by_letter = alphabet_key(" ".join(mine)) < alphabet_key(" ".join(theirs))
-    by_word = [alphabet_key(w) for w in mine] < [alphabet_key(w) for w in theirs]
-    return by_letter and by_word
+    mine, theirs = _order_keys(headword), _order_keys(last)
+    return mine[0] < theirs[0] and mine[1] < theirs[1]
 
 
 def _ends_article(block: Block | None) -> bool:
