@@ -51,8 +51,21 @@ def test_naming_flags_what_was_decided_without_evidence(
     flagged = {(i.kind, i.headword) for i in report.review}
     assert (Review.TITLE_GUESSED, "ЖАЗУШЫЛАР ОДАҒЫ") in flagged  # official ending, no evidence
     assert (Review.PERSON_NAME, "ӘЛ-ХОРЕЗМИ Мұхаммед ибн Мұса") in flagged
+    assert (Review.TITLE_GUESSED, "«ЕҢБЕКШІ ҚАЗАҚ»") not in flagged  # «қазақ» is in the text
     # Specific, not one per article: the rest decided with evidence raise nothing.
     assert len(report.review) <= 3
+
+
+def test_naming_flags_a_later_word_without_evidence() -> None:
+    rules = NamingRules.load()
+    definition = " – қазақтың лиро-эпостық жыры."
+    naming = name_article("«ҚЫЗ ЖІБЕК»", (), definition, Lexicon(), rules, words_of(definition))
+    assert naming.title == "Қыз жібек"  # nothing says Жібек is a name: guessed, and flagged
+    assert [kind for kind, _ in naming.notes] == [Review.TITLE_GUESSED]
+    lex = Lexicon()
+    lex.add_words(*words_of("Батыр мен Жібек туралы жыр; Төлеген Жібекке ғашық болды."))
+    naming = name_article("«ҚЫЗ ЖІБЕК»", (), definition, lex, rules, words_of(definition))
+    assert (naming.title, naming.notes) == ("Қыз Жібек", ())
 
 
 @pytest.mark.parametrize(

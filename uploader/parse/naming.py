@@ -476,6 +476,10 @@ def _doubt(word: str, lex: tuple[Lexicon, ...], rules: NamingRules) -> str:
     cap, low = _evidence(word, lex)
     if cap and low and abs(cap - low) <= 1:
         return f"written {cap} times with a capital and {low} without"
+    folded = word.lower()
+    known = rules.place_nouns.keys() | rules.quoted_kinds.keys() | rules.official_heads
+    if not cap and not low and folded not in known:
+        return "no evidence in the volume; lower case used"
     return ""
 
 
