@@ -66,3 +66,16 @@ def test_review_queue_title_index_sees_corrections(tmp_path: Path) -> None:
     assert load_corrections(docx)  # found beside the volume
     after = title_index_for(docx, config, Report(), None)  # the cache sees the new file
     assert after.resolve("Ақсай").title == "Ақсай (қала)"
+
+
+def test_review_queue_in_the_parse_summary(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from uploader.cli import main
+
+    docx = g.write_docx(_volume(), tmp_path / "v.docx")
+    done = CliRunner().invoke(main, ["parse", str(docx)])
+    assert done.exit_code == 0, done.output
+    lines = done.stdout.splitlines()
+    assert "review: order 1" in lines
+    assert any(line.startswith("  review order v.docx:¶") and "АҚТАУ" in line for line in lines)

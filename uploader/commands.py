@@ -207,6 +207,8 @@ def run_parse(
         counts = {k: n for k, n in report.review_counts().items() if n}
         if counts:
             out.write("review: " + ", ".join(f"{k} {n}" for k, n in counts.items()) + "\n")
+        for item in report.review[:50]:
+            out.write(f"  review {item.kind} {item.where}: {item.headword} — {item.reason}\n")
         for q in report.quarantined:
             out.write(f"  quarantined {q.source}: {q.headword} — {q.reason}\n")
         for w in report.warnings[:50]:
