@@ -39,6 +39,7 @@ def _acronyms() -> list[g.Para]:
         g.headline("ТМД", "Тәуелсіз Мемлекеттер Достастығы;"),
         g.headline("ҚР", "Қазақстан Республикасы;"),
         g.headline("КСРО", "Кеңестік Социалистік Республикалар Одағы;"),
+        g.headline("ҚазКСР", "Қазақ Кеңестік Социалистік Республикасы;"),
         g.headline("БҰҰ", "Біріккен Ұлттар Ұйымы;"),
         g.headline("АЭС", "атом электр стансасы."),
     ]
@@ -58,7 +59,14 @@ def test_segment_acronym_list_inside_an_article_stays_one_article(tmp_path: Path
         E("АБЗАЛ", "ер есімі.", title="Абзал"),
         E("АБЫЗ", "көне дәуірдегі емші.", title="Абыз"),
     )
-    assert _order_items(report) == ["АҚШ", "ТМД", "ҚР", "КСРО", "БҰҰ", "АЭС"]
+    assert _order_items(report) == [
+        "АҚШ",
+        "ТМД",
+        "ҚР",
+        "КСРО",
+        "БҰҰ",
+        "АЭС",
+    ]  # ҚазКСР is no candidate
     assert all("kept as part of «АББРЕВИАТУРА»" in i.reason for i in report.review)
 
 
@@ -121,3 +129,21 @@ def test_segment_reads_a_bounded_window_ahead() -> None:
     assert first.match.headword == "АБАЙ"
     assert [b.text.split()[0] for b in first.blocks] == ["АБАЙ", "ТМД"]
     assert consumed <= 2 + 20 + 1
+
+
+def test_segment_out_of_order_person_is_accepted_with_a_note(tmp_path: Path) -> None:
+    got, report = _parse(
+        tmp_path,
+        E("АББРЕВИАТУРА", "қысқарған атау.", title="Аббревиатура"),
+        E(
+            [g.bold("ТОҚТАРОВ Ерлан")],
+            " (1.1.1950, Алматы – 2000, сонда) – ғалым.",
+            dash="",
+            title="Ерлан Тоқтаров",
+        ),
+        E("АБДОЛ", "өсімдік.", title="Абдол"),
+        E("АБЗАЛ", "ер есімі.", title="Абзал"),
+    )
+    assert [r["title"] for r in got] == ["Аббревиатура", "Ерлан Тоқтаров", "Абдол", "Абзал"]
+    assert _order_items(report)[0] == "ТОҚТАРОВ Ерлан"
+    assert "it names a person" in report.review[0].reason

@@ -148,6 +148,15 @@ def _before(headword: str, last: str) -> bool:
     return mine[0] < theirs[0] and mine[1] < theirs[1]
 
 
+def _person_shaped(headword: str) -> bool:
+    """A name after the capitals (``ӘУЕЗОВ Мұхтар``, ``АБЫЛАЙ хан``), not a mixed-case
+    acronym such as ``ҚазКСР``."""
+    later = _PAREN_RE.sub(" ", headword).split()[1:]
+    return any(
+        (w[:1].isupper() and w[1:].islower()) or (w.isalpha() and w.islower()) for w in later
+    )
+
+
 def _ends_article(block: Block | None) -> bool:
     """A signature (right-aligned italic) or a literature list: the article has ended."""
     if block is None or block.is_table:
@@ -206,7 +215,7 @@ class _Order:
             self.last = headword
             return True
         if self._group_goes_on(letter, before, ahead.initials()):
-            if after_end or any(c.islower() for c in headword):
+            if after_end or _person_shaped(headword):
                 why = "the article before has ended" if after_end else "it names a person"
                 self._note(
                     item.block,
