@@ -90,18 +90,31 @@ def test_naming_normalises_titles(headword: str, definition: str, title: str) ->
 def test_naming_lookalike_letters_fixed_in_titles_text_and_links(tmp_path: Path) -> None:
     volume = g.Volume(
         [
-            g.article("ЕСIЛ", "Ақмола облысындағы өзен.", title="Есіл (өзен)", kind="place"),
+            g.article(
+                [g.bold("ЕСІЛ", latin="І")],  # typed with a Latin «I»
+                " – Ақмола облысындағы өзен.",
+                dash="",
+                title="Есіл (өзен)",
+                kind="place",
+            ),
             g.article(
                 "ЕСІЛ",
-                ["Ақмола облысындағы қaлa ", *g.see("Есiл", after=".")],
+                [
+                    g.Run("Ақмола облысындағы қала ", latin="а"),  # «қaлa»: a tie, all twins
+                    g.Run("(қ. "),
+                    g.Run("Есіл", italic=True, xref="Есіл", latin="і"),
+                    g.Run(")."),
+                ],
                 title="Есіл (қала)",
                 kind="place",
             ),
         ]
     )
     path = g.write_docx(volume, tmp_path / "v.docx")
+    assert "ЕСIЛ" in g.docx_parts(volume)["word/document.xml"].decode()  # Latin as typed
     records = [article_record(a) for a in iter_articles(path)]
-    assert [r["title"] for r in records] == ["Есіл (өзен)", "Есіл (қала)"]
-    assert records[0]["headword"] == "ЕСIЛ"  # as printed; the name is the same
-    assert "қала (қ. Есіл)." in records[1]["text"]
-    assert records[1]["crossrefs"] == ["Есіл"]
+    truth = volume.records()
+    assert [r["title"] for r in records] == ["Есіл (өзен)", "Есіл (қала)"]  # the same name
+    for record, expected in zip(records, truth, strict=True):
+        for key in ("headword", "text", "crossrefs", "lead"):
+            assert record[key] == expected[key], key

@@ -114,7 +114,7 @@ class SourcePos:
 class Article:
     """One encyclopedia article as parsed from a volume."""
 
-    headword: str  # as printed, runs joined, noise cleaned (e.g. «ӘУЕЗОВ Мұхтар Омарханұлы»)
+    headword: str  # as printed: runs joined, noise and look-alike Latin letters cleaned
     title: str  # the kk.wikipedia page title (e.g. «Мұхтар Әуезов», «Ақсу (өзен)»)
     lead: str  # the bold name the page opens with (e.g. «Мұхтар Омарханұлы Әуезов»)
     kind: Kind

@@ -89,7 +89,7 @@ def _build(
     for kind, reason in naming.notes:
         report.flag(kind, source, reason, draft.match.headword)
     return Article(
-        headword=draft.match.headword,
+        headword=headword,
         title=naming.title,
         lead=naming.lead,
         kind=naming.kind,
