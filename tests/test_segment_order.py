@@ -147,3 +147,24 @@ def test_segment_out_of_order_person_is_accepted_with_a_note(tmp_path: Path) -> 
     assert [r["title"] for r in got] == ["Аббревиатура", "Ерлан Тоқтаров", "Абдол", "Абзал"]
     assert _order_items(report)[0] == "ТОҚТАРОВ Ерлан"
     assert "it names a person" in report.review[0].reason
+
+
+def test_segment_acronym_list_in_the_last_article_before_a_divider(tmp_path: Path) -> None:
+    _, report = _parse(
+        tmp_path,
+        g.divider("А"),
+        E("АБЫЗ", "көне дәуірдегі емші.", title="Абыз"),
+        E(
+            "АЯҚТАУ",
+            "қысқарған атаулардың түрі.",
+            title="Аяқтау",
+            more=[
+                g.headline("ТМД", "Тәуелсіз Мемлекеттер Достастығы;"),
+                g.headline("БҰҰ", "ұйым."),
+            ],
+        ),
+        g.divider("Ә"),
+        E("ӘБДІ", "ер есімі.", title="Әбді"),
+        E("ӘДЕП", "мінез-құлық нормасы.", title="Әдеп"),
+    )
+    assert _order_items(report) == ["ТМД", "БҰҰ"]

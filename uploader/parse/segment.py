@@ -89,8 +89,8 @@ class _Lookahead:
             yield item
 
     def candidates(self) -> list[tuple[str, str, bool]]:
-        """The candidate headwords ahead, up to a letter divider: (headword with look-alikes
-        fixed, its initial letter, whether it is the very next paragraph)."""
+        """The candidate headwords ahead, up to and with a letter divider: (headword with
+        look-alikes fixed, its initial letter, whether it is the very next paragraph)."""
         while len(self.window) < self.size:
             item = next(self.items, None)
             if item is None:
@@ -100,6 +100,10 @@ class _Lookahead:
         first = True
         for item in self.window:
             if item.divider:
+                # The next group's letter closes this one: what sorts after it is out of order.
+                letter = initial_letter(item.block.text)
+                if letter:
+                    out.append((letter, letter, first))
                 break
             if item.letter:
                 out.append((item.headword, item.letter, first))
