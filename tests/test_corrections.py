@@ -184,6 +184,8 @@ def test_corrections_in_preview_and_volume(tmp_path: Path) -> None:
         ('[[article]]\nheadword = "А"\ntitle = "[[Б]]"\n', "forbidden character"),
         ('[[article]]\nheadword = "А"\noccurrence = 0\n', "occurrence must be"),
         ("[[article]\n", "not valid TOML"),
+        ('[[article]]\nheadword = "А"\nredirects = ["Б", "{В}"]\n', "redirect '{В}'"),
+        ('[[article]]\nheadword = "А"\nkind = "city"\n', "kind must be one of person"),
     ],
 )
 def test_corrections_bad_file_is_one_config_error(tmp_path: Path, text: str, message: str) -> None:

@@ -169,63 +169,81 @@ def load_corrections(volume: str | Path, given: str | Path | None = None) -> Cor
 
 
 def _entry(path: Path, number: int, raw: Any) -> Correction:
+    """One ``[[article]]`` table, checked; ConfigError names the file, entry and key."""
     where = f"{path}: [[article]] #{number}"
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where}: must be a table")
     headword = raw.get("headword")
-    if isinstance(headword, str) and headword.strip():
-        where += f" («{headword}»)"
-    else:
+    if not isinstance(headword, str) or not headword.strip():
         raise ConfigError(f'{where}: needs headword = "..." (the record\'s headword)')
+    where += f" («{headword}»)"
     unknown = sorted(set(raw) - set(_FIELDS))
     if unknown:
-        raise ConfigError(
-            f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(_FIELDS)}"
-        )
-    occurrence = raw.get("occurrence")
-    if occurrence is not None and (
-        not isinstance(occurrence, int) or isinstance(occurrence, bool) or occurrence < 1
-    ):
-        raise ConfigError(f"{where}: occurrence must be a whole number from 1")
-    texts = {}
-    for name in ("title", "lead"):
-        value = raw.get(name)
-        if value is not None and (not isinstance(value, str) or not value.strip()):
-            raise ConfigError(f"{where}: {name} must be a non-empty string")
-        texts[name] = unicodedata.normalize("NFC", value.strip()) if value else None
-    if texts["title"] is not None and title_problems(texts["title"]):
-        raise ConfigError(f"{where}: title {texts['title']!r}: {title_problems(texts['title'])[0]}")
-    kind = raw.get("kind")
-    if kind is not None and kind not in {str(k) for k in Kind}:
-        raise ConfigError(f"{where}: kind must be one of {', '.join(str(k) for k in Kind)}")
-    redirects = raw.get("redirects")
-    if redirects is not None and (
-        not isinstance(redirects, list)
-        or not all(isinstance(r, str) and r.strip() and not title_problems(r) for r in redirects)
-    ):
-        raise ConfigError(f"{where}: redirects must be a list of valid page titles")
-    flags = {}
-    for name in ("skip", "merge"):
-        value = raw.get(name, False)
-        if not isinstance(value, bool):
-            raise ConfigError(f"{where}: {name} must be true or false")
-        flags[name] = value
+        allowed = ", ".join(_FIELDS)
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {allowed}")
+    skip, merge = _flag(raw, "skip", where), _flag(raw, "merge", where)
     others = [n for n in ("title", "lead", "kind", "redirects") if raw.get(n) is not None]
-    if flags["skip"] and flags["merge"]:
+    if skip and merge:
         raise ConfigError(f"{where}: skip and merge cannot both be true")
-    if (flags["skip"] or flags["merge"]) and others:
+    if (skip or merge) and others:
         raise ConfigError(f"{where}: skip/merge cannot be combined with {', '.join(others)}")
     return Correction(
         entry=number,
         headword=headword.strip(),
-        occurrence=occurrence,
-        title=texts["title"],
-        lead=texts["lead"],
-        kind=Kind(kind) if kind is not None else None,
-        redirects=tuple(r.strip() for r in redirects) if redirects is not None else None,
-        skip=flags["skip"],
-        merge=flags["merge"],
+        occurrence=_occurrence(raw.get("occurrence"), where),
+        title=_title(raw.get("title"), "title", where),
+        lead=_text(raw.get("lead"), "lead", where),
+        kind=_kind(raw.get("kind"), where),
+        redirects=_redirects(raw.get("redirects"), where),
+        skip=skip,
+        merge=merge,
     )
+
+
+def _flag(raw: Mapping[str, Any], name: str, where: str) -> bool:
+    value = raw.get(name, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: {name} must be true or false")
+    return value
+
+
+def _occurrence(value: Any, where: str) -> int | None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+        raise ConfigError(f"{where}: occurrence must be a whole number from 1")
+    return value
+
+
+def _text(value: Any, name: str, where: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: {name} must be a non-empty string")
+    return unicodedata.normalize("NFC", value.strip())
+
+
+def _title(value: Any, name: str, where: str) -> str | None:
+    title = _text(value, name, where)
+    problems = title_problems(title) if title is not None else []
+    if problems:
+        raise ConfigError(f"{where}: {name} {title!r}: {problems[0]}")
+    return title
+
+
+def _kind(value: Any, where: str) -> Kind | None:
+    if value is None:
+        return None
+    if value not in {str(k) for k in Kind}:
+        raise ConfigError(f"{where}: kind must be one of {', '.join(str(k) for k in Kind)}")
+    return Kind(value)
+
+
+def _redirects(value: Any, where: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list):  # [] clears the redirects
+        raise ConfigError(f"{where}: redirects must be a list of valid page titles")
+    titles = [_title(item, "redirect", where) for item in value]
+    return tuple(t for t in titles if t)
 
 
 def correct_drafts(
