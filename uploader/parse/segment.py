@@ -193,55 +193,59 @@ class _Order:
             return True  # a year or a Latin name: order says nothing
         if not self.last:
             if self.divider and letter != self.divider:
-                self._note(
-                    item.block,
-                    f"first article after the divider «{self.divider}» starts with «{letter}»",
-                    headword,
-                )
+                reason = f"first article after the divider «{self.divider}» starts with «{letter}»"
+                self._note(item.block, reason, headword)
             self.last = headword
             return True
         before = initial_letter(self.last.lstrip(_OPENERS))
-        if letter == before and self._inside_list(headword, before, ahead):
-            self._note(
-                item.block,
+        if letter == before:
+            return self._same_letter(item, headword, before, ahead)
+        return self._other_letter(item, headword, letter, before, ahead, after_end)
+
+    def _same_letter(self, item: _Item, headword: str, before: str, ahead: _Lookahead) -> bool:
+        """A headword of the current group: an article, unless it sits in a list of far ones."""
+        if self._inside_list(headword, before, ahead):
+            reason = (
                 f"«{headword}» sorts after the next «{before}» article and sits in a list of "
-                f"headwords far out of order: kept as part of «{self.last}»",
-                headword,
+                f"headwords far out of order: kept as part of «{self.last}»"
             )
+            self._note(item.block, reason, headword)
             return False
-        if letter == before or not before:
-            if _before(headword, self.last):
-                self._note(
-                    item.block,
-                    f"accepted against alphabetical order: «{headword}» after «{self.last}»",
-                    headword,
-                )
-            self.last = headword
-            return True
+        if _before(headword, self.last):  # a typist's slip: still an article
+            reason = f"accepted against alphabetical order: «{headword}» after «{self.last}»"
+            self._note(item.block, reason, headword)
+        self.last = headword
+        return True
+
+    def _other_letter(
+        self,
+        item: _Item,
+        headword: str,
+        letter: str,
+        before: str,
+        ahead: _Lookahead,
+        after_end: bool,
+    ) -> bool:
+        """A headword of another letter: a new group, or far out of order when the current
+        group goes on after it (then an article only if the one before has ended or it
+        names a person)."""
         if self._group_goes_on(letter, before, ahead.initials()):
-            if after_end or _person_shaped(headword):
-                why = "the article before has ended" if after_end else "it names a person"
-                self._note(
-                    item.block,
-                    f"accepted against alphabetical order ({why}): «{headword}» "
-                    f"inside the «{before}» articles after «{self.last}»",
-                    headword,
+            if not after_end and not _person_shaped(headword):
+                reason = (
+                    f"«{headword}» is far out of alphabetical order (after «{self.last}», and "
+                    f"the «{before}» articles go on): kept as part of «{self.last}»"
                 )
-                self.last = headword
-                return True
-            self._note(
-                item.block,
-                f"«{headword}» is far out of alphabetical order (after «{self.last}», and the "
-                f"«{before}» articles go on): kept as part of «{self.last}»",
-                headword,
+                self._note(item.block, reason, headword)
+                return False
+            why = "the article before has ended" if after_end else "it names a person"
+            reason = (
+                f"accepted against alphabetical order ({why}): «{headword}» inside the "
+                f"«{before}» articles after «{self.last}»"
             )
-            return False
-        if _RANK[letter] < _RANK[before]:
-            self._note(
-                item.block,
-                f"accepted against alphabetical order: «{headword}» after «{self.last}»",
-                headword,
-            )
+            self._note(item.block, reason, headword)
+        elif _RANK[letter] < _RANK[before]:
+            reason = f"accepted against alphabetical order: «{headword}» after «{self.last}»"
+            self._note(item.block, reason, headword)
         self.last = headword
         return True
 
