@@ -55,6 +55,8 @@ PT_FONT = "Times/Kazakh"  # legacy font with PT154 byte layout
 BODY_FONT = "Times New Roman"
 INDENT = 340  # first-line indent in twips, as in the publisher's files
 LEGACY_STYLE = "KZText"  # id of the built-in custom style whose rPr sets KZ_FONT
+# Cyrillic letters and the Latin look-alikes typists enter for them (volume-format.md).
+LATIN_TWINS = dict(zip("асеһіорхуәАВСЕНІКМОРТХУӘ", "acehiopxyəABCEHIKMOPTXYƏ", strict=True))
 
 Legacy = Literal["kz1048", "pt154", "cp1252", "cp1252-kazakh", "symbol", "symbol-ascii"]
 KAZAKH_LEGACY = ("kz1048", "pt154", "cp1252", "cp1252-kazakh")  # legacy Kazakh layouts
@@ -138,7 +140,9 @@ class Run:
 
     ``vert`` is "sup" or "sub"; ``spacing`` is character spacing in twentieths of a point;
     ``size`` is in half-points; ``xref`` marks the run as a cross-reference target and names
-    the target title (metadata for ``Entry.record``; not written).
+    the target title (metadata for ``Entry.record``; not written). ``latin`` names Cyrillic
+    letters the typist entered as Latin look-alikes (``"а"``: Latin ``a`` is written for each
+    ``а``); ``text`` stays the Cyrillic a reader sees, as the truth does.
     """
 
     text: str
@@ -153,6 +157,7 @@ class Run:
     xref: str | None = None
     hidden: bool = False  # w:vanish in the run's own properties
     char_style: str | None = None  # w:rStyle (HIDDEN_CHAR_STYLE hides the run)
+    latin: str = ""  # Cyrillic letters of ``text`` typed as their Latin look-alikes
 
 
 @dataclass(frozen=True, slots=True)
@@ -1001,6 +1006,8 @@ def _run_xml(run: Run, default_font: str | None = None) -> str:
         rpr.append(f'<w:vertAlign w:val="{"superscript" if run.vert == "sup" else "subscript"}"/>')
     rpr.append('<w:lang w:val="kk-KZ"/>')
     text = run.text
+    if run.latin:
+        text = "".join(LATIN_TWINS[ch] if ch in run.latin else ch for ch in text)
     if run.legacy:
         text = "".join(
             to_legacy(part, run.legacy) if part not in _SPECIAL_XML else part
@@ -1565,6 +1572,7 @@ __all__ = [
     "HIDDEN_PARA_STYLE",
     "INDENT",
     "KZ_FONT",
+    "LATIN_TWINS",
     "LEGACY_STYLE",
     "NBSP",
     "NB_HYPHEN_EL",

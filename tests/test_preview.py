@@ -23,7 +23,7 @@ from uploader.pipeline import iter_pages
 from uploader.preview.writer import safe_name, write_preview
 from uploader.render.article import render
 from uploader.render.title_index import TitleIndex
-from uploader.report import Report
+from uploader.report import Report, Review
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,6 +67,7 @@ def test_write_preview_files_and_counts(tmp_path: Path) -> None:
         "quarantined": 1,
         "warnings": 0,
         "pictures": 1,
+        "review": {**{kind: 0 for kind in Review}, "quarantined": 1},
     }
     assert json.loads((tmp_path / "summary.json").read_text(encoding="utf-8")) == summary
     records = [
@@ -317,7 +318,7 @@ def test_iter_pages_quarantines_invalid_pages(
         article("ЖАҚСЫ", title="Жақсы"),
     ]
     monkeypatch.setattr(
-        "uploader.pipeline._iter_articles", lambda path, report, volume, config: iter(articles)
+        "uploader.pipeline._iter_articles", lambda path, report, volume, config, *_: iter(articles)
     )
     report = Report()
     config = load_config(_config(tmp_path))

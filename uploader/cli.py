@@ -78,6 +78,15 @@ config_option = click.option(
 )
 
 
+corrections_option = click.option(
+    "--corrections",
+    "corrections",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Corrections TOML for the volume (default: NAME.corrections.toml beside it).",
+)
+
+
 @click.group()
 @click.version_option(package_name="kazenc-uploader")
 def main() -> None:
@@ -89,14 +98,27 @@ def main() -> None:
 @click.option("--jsonl", is_flag=True, help="Write one JSON object per article to stdout.")
 @click.option("--limit", type=int, default=None, help="Stop after N articles.")
 @config_option
+@corrections_option
 @one_line_errors
 def parse(
-    files: tuple[Path, ...], jsonl: bool, limit: int | None, config_path: Path | None
+    files: tuple[Path, ...],
+    jsonl: bool,
+    limit: int | None,
+    config_path: Path | None,
+    corrections: Path | None,
 ) -> None:
     """Parse volume FILES into article records."""
     from uploader.commands import run_parse
 
-    run_parse(files, jsonl=jsonl, limit=limit, out=sys.stdout, err=sys.stderr, config=config_path)
+    run_parse(
+        files,
+        jsonl=jsonl,
+        limit=limit,
+        out=sys.stdout,
+        err=sys.stderr,
+        config=config_path,
+        corrections=corrections,
+    )
 
 
 @main.command("preview")
@@ -105,15 +127,25 @@ def parse(
 @config_option
 @click.option("--limit", type=click.IntRange(min=0), default=None, help="Stop after N articles.")
 @click.option("--volume", default=None, help="Volume key for the citation (default: from path).")
+@corrections_option
 @one_line_errors
 def preview_command(
-    file: Path, out_dir: Path, config_path: Path | None, limit: int | None, volume: str | None
+    file: Path,
+    out_dir: Path,
+    config_path: Path | None,
+    limit: int | None,
+    volume: str | None,
+    corrections: Path | None,
 ) -> None:
     """Render FILE offline into --out DIR: pages.jsonl, .wiki files, report.html."""
     from uploader.commands import run_preview
 
-    summary = run_preview(file, out_dir, config_path=config_path, limit=limit, volume=volume)
-    click.echo(" ".join(f"{key}={value}" for key, value in summary.items()))
+    summary = run_preview(
+        file, out_dir, config_path=config_path, limit=limit, volume=volume, corrections=corrections
+    )
+    click.echo(
+        " ".join(f"{key}={value}" for key, value in summary.items() if not isinstance(value, dict))
+    )
 
 
 @main.command("volume")
@@ -124,6 +156,7 @@ def preview_command(
 @click.option("--max-edits", type=click.IntRange(min=0), default=None, help="Stop after K edits.")
 @click.option("--retry-failed", is_flag=True, help="Retry rows that failed or were skipped.")
 @click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
+@corrections_option
 @one_line_errors
 def volume_command(
     volume: str,
@@ -133,6 +166,7 @@ def volume_command(
     max_edits: int | None,
     retry_failed: bool,
     no_progress: bool,
+    corrections: Path | None,
 ) -> None:
     """Publish configured VOLUME: parse, render, create the pages."""
     from uploader.commands import upload_volume
@@ -145,6 +179,7 @@ def volume_command(
         max_edits=max_edits,
         retry_failed=retry_failed,
         progress=not no_progress,
+        corrections=corrections,
     )
     click.echo(f"preview: {result}" if isinstance(result, Path) else result.line())
 

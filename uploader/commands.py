@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from tqdm import tqdm
 
 from uploader.config import Config, RunConfig, load_config
+from uploader.errors import ConfigError
 from uploader.model import Page
 from uploader.parse import iter_articles
 from uploader.parse.records import article_record
@@ -80,11 +81,14 @@ def site_factory(config: Config, settings: RunConfig, stopper: Stopper) -> Calla
     return make
 
 
-def volume_pages(config: Config, volume: str, report: Report) -> Iterator[Page]:
+def volume_pages(
+    config: Config, volume: str, report: Report, corrections: Path | None = None
+) -> Iterator[Page]:
     """The rendered, validated pages of a configured volume, in source order."""
     from uploader.pipeline import iter_pages
 
-    return iter_pages(config.volume_path(volume), config, report, volume=volume)
+    path = config.volume_path(volume)
+    return iter_pages(path, config, report, volume=volume, corrections=corrections)
 
 
 def _preview(pages: Iterable[Page], config: Config, volume: str, report: Report) -> Path:
@@ -106,16 +110,22 @@ def upload_volume(
     retry_failed: bool = False,
     progress: bool = True,
     pages: Iterable[Page] | None = None,
+    corrections: Path | None = None,
 ) -> Outcome | DryRun | Path:
     """Publish one volume (or dry-run it, or preview it offline); see the module docstring.
 
-    ``pages`` replaces the parse+render step (for tools and tests).
+    ``pages`` replaces the parse+render step (for tools and tests); ``corrections`` is the
+    volume's corrections file (default: ``NAME.corrections.toml`` beside it, if any).
     Returns the run's Outcome, the DryRun classification, or (offline) the preview folder.
     """
     config = as_config(config)
     volume = str(volume)
     report = Report()
-    source = list(pages) if pages is not None else list(volume_pages(config, volume, report))
+    source = (
+        list(pages)
+        if pages is not None
+        else list(volume_pages(config, volume, report, corrections))
+    )
     if offline:
         return _preview(source, config, volume, report)
     settings = run_settings(config, max_edits)
@@ -223,12 +233,20 @@ def run_parse(
     out: TextIO,
     err: TextIO,
     config: ConfigArg = None,
+    corrections: Path | None = None,
 ) -> Report:
-    """Parse each file; write JSONL records to ``out`` or a summary (with progress) to ``err``."""
+    """Parse each file; write JSONL records to ``out`` or a summary (with progress) to ``err``.
+
+    ``corrections`` (one file only) is its corrections file; by default each volume uses the
+    ``NAME.corrections.toml`` beside it, if any.
+    """
     rules = as_config(config).naming
+    files = list(files)
+    if corrections is not None and len(files) != 1:
+        raise ConfigError("--corrections applies to one volume file; give exactly one FILE")
     report = Report()
     for path in files:
-        articles = iter_articles(path, report, rules=rules)
+        articles = iter_articles(path, report, rules=rules, corrections=corrections)
         if limit is not None:
             articles = islice(articles, max(0, limit - report.articles))
         if jsonl:
@@ -245,6 +263,11 @@ def run_parse(
             out.write(f"{path}: {sum(kinds.values())} articles ({parts or 'none'})\n")
     if not jsonl:
         out.write(f"quarantined: {len(report.quarantined)}, warnings: {len(report.warnings)}\n")
+        counts = {k: n for k, n in report.review_counts().items() if n}
+        if counts:
+            out.write("review: " + ", ".join(f"{k} {n}" for k, n in counts.items()) + "\n")
+        for item in report.review[:50]:
+            out.write(f"  review {item.kind} {item.where}: {item.headword} — {item.reason}\n")
         for q in report.quarantined:
             out.write(f"  quarantined {q.source}: {q.headword} — {q.reason}\n")
         for w in report.warnings[:50]:
@@ -265,7 +288,8 @@ def run_preview(
     config_path: ConfigArg = None,
     limit: int | None = None,
     volume: str | None = None,
-) -> dict[str, int]:
+    corrections: Path | None = None,
+) -> dict[str, Any]:
     """``upload preview``: parse, render and validate a volume file and write the preview."""
     from uploader.pipeline import iter_pages, volume_key_for
     from uploader.preview import write_preview
@@ -275,7 +299,7 @@ def run_preview(
     path = Path(path)
     if volume is None:
         volume = volume_key_for(path, config)
-    pages = iter_pages(path, config, report, volume=volume, limit=limit)
+    pages = iter_pages(path, config, report, volume=volume, limit=limit, corrections=corrections)
     return write_preview(pages, out_dir, report, config.render.templates_dir, source=str(path))
 
 

@@ -213,6 +213,15 @@ class NamingRules:
     acronyms: frozenset[str]
     proper_nouns: frozenset[str]
     place_nouns: Mapping[str, str]
+    epithets: frozenset[str]
+    patronymic_endings: tuple[str, ...]
+    official_heads: frozenset[str]
+    official_kinds: tuple[str, ...]
+    official_lower: frozenset[str]
+    name_prefixes: frozenset[str]
+    order_lookahead: int
+    quoted_kinds: Mapping[str, str]
+    person_nouns: frozenset[str]
 
     @classmethod
     def from_section(cls, raw: Mapping[str, Any]) -> NamingRules:
@@ -222,7 +231,13 @@ class NamingRules:
         return dataclasses.replace(
             rules,
             surname_endings=tuple(sorted(rules.surname_endings, key=len, reverse=True)),
+            patronymic_endings=tuple(sorted(rules.patronymic_endings, key=len, reverse=True)),
             proper_nouns=frozenset(w.lower() for w in rules.proper_nouns),
+            epithets=frozenset(w.lower() for w in rules.epithets),
+            official_heads=frozenset(w.lower() for w in rules.official_heads),
+            official_lower=frozenset(w.lower() for w in rules.official_lower),
+            name_prefixes=frozenset(w.lower() for w in rules.name_prefixes),
+            person_nouns=frozenset(w.lower() for w in rules.person_nouns),
         )
 
     @classmethod

@@ -114,7 +114,7 @@ class SourcePos:
 class Article:
     """One encyclopedia article as parsed from a volume."""
 
-    headword: str  # as printed, runs joined, noise cleaned (e.g. «ӘУЕЗОВ Мұхтар Омарханұлы»)
+    headword: str  # as printed: runs joined, noise and look-alike Latin letters cleaned
     title: str  # the kk.wikipedia page title (e.g. «Мұхтар Әуезов», «Ақсу (өзен)»)
     lead: str  # the bold name the page opens with (e.g. «Мұхтар Омарханұлы Әуезов»)
     kind: Kind
@@ -130,6 +130,7 @@ class Article:
     warnings: tuple[str, ...] = ()
     volume: str | None = None  # volume key from config, when known
     left_out: tuple[tuple[int, str], ...] = ()  # (body index, what) the parser did not convert
+    corrected: bool = False  # a corrections file changed its title, lead, kind or redirects
 
     def by_role(self, role: Role) -> tuple[Paragraph, ...]:
         """The paragraphs with the given role, in order."""

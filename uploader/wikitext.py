@@ -21,6 +21,15 @@ LOWER = "a-z" + CYRILLIC_LOWER
 KAZAKH_ALPHABET = (
     "А Ә Б В Г Ғ Д Е Ё Ж З И Й К Қ Л М Н Ң О Ө П Р С Т У Ұ Ү Ф Х Һ Ц Ч Ш Щ Ъ Ы І Ь Э Ю Я"
 )
+_ALPHABET_RANK = {letter: rank for rank, letter in enumerate(KAZAKH_ALPHABET.split())}
+CYRILLIC_LETTER_RE = re.compile(f"[{CYRILLIC_UPPER}{CYRILLIC_LOWER}]")
+# Latin letters typed for their Cyrillic twins inside Cyrillic words (ə U+0259, Ə U+018F).
+LATIN_LOOKALIKES = {
+    **dict(zip("acehiopxyə", "асеһіорхуә", strict=True)),
+    **dict(zip("ABCEHIKMOPTXYƏ", "АВСЕНІКМОРТХУӘ", strict=True)),
+}
+_LATIN_LETTER_RE = re.compile("[A-Za-zƏə]")
+_WORD_RE = re.compile(r"[^\W\d_]+")
 
 # --- punctuation --------------------------------------------------------------------------
 QUOTE_MARKS = '«»"“”„'
@@ -72,6 +81,44 @@ URI_SCHEMES = (
 
 # --- saving -------------------------------------------------------------------------------
 SUMMARY_BYTES = 480  # MediaWiki keeps 500 bytes of a summary; leave room for "/* */"
+
+
+def fix_lookalikes(text: str) -> str:
+    """Latin look-alike letters inside Cyrillic words replaced by their Cyrillic twins.
+
+    A word is Cyrillic when most of its letters are (on a tie, when each Latin letter has a
+    Cyrillic twin); real Latin words stay as they are. The
+    result has the same length as ``text`` (one letter for one), so spans can be re-cut.
+    """
+    if not _LATIN_LETTER_RE.search(text):
+        return text
+    return _WORD_RE.sub(_fix_word, text)
+
+
+def _fix_word(match: re.Match[str]) -> str:
+    word = match.group()
+    latin = _LATIN_LETTER_RE.findall(word)
+    cyrillic = len(CYRILLIC_LETTER_RE.findall(word))
+    # Most letters Cyrillic; on a tie, when every Latin letter has a Cyrillic twin.
+    if not latin or cyrillic < len(latin):
+        return word
+    if cyrillic == len(latin) and not all(ch in LATIN_LOOKALIKES for ch in latin):
+        return word
+    return "".join(LATIN_LOOKALIKES.get(ch, ch) for ch in word)
+
+
+def alphabet_key(text: str) -> tuple[int, ...]:
+    """Sort key of a headword in Kazakh alphabetical order (letters only, case folded)."""
+    return tuple(_ALPHABET_RANK[ch] for ch in text.upper() if ch in _ALPHABET_RANK)
+
+
+def initial_letter(text: str) -> str:
+    """The first letter of a headword when it is a letter of the Kazakh alphabet, else ""."""
+    for ch in text:
+        if ch.isalnum():
+            up = ch.upper()
+            return up if up in _ALPHABET_RANK else ""
+    return ""
 
 
 def strip_qualifier(title: str) -> str:

@@ -52,6 +52,7 @@ def article_record(article: Article, *, spans: bool = True) -> dict[str, Any]:
         },
         "volume": article.volume,
         "warnings": list(article.warnings),
+        "corrected": article.corrected,
     }
     if spans:
         record["paragraphs"] = [

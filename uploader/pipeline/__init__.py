@@ -17,15 +17,18 @@ from uploader.model import Article, Page
 from uploader.parse import iter_articles
 from uploader.pipeline.title_index import build_index
 from uploader.render import RenderContext, render
+from uploader.render.article import RenderedPage
 from uploader.render.title_index import TitleIndex
 from uploader.render.validate import Validator
-from uploader.report import Report
+from uploader.report import Report, Review
 
 
 def _iter_articles(
-    path: Path, report: Report, volume: str | None, config: Config
+    path: Path, report: Report, volume: str | None, config: Config, corrections: Path | None
 ) -> Iterator[Article]:
-    return iter_articles(path, report=report, volume=volume, rules=config.naming)
+    return iter_articles(
+        path, report=report, volume=volume, rules=config.naming, corrections=corrections
+    )
 
 
 def volume_key_for(path: Path, config: Config) -> str | None:
@@ -37,13 +40,23 @@ def volume_key_for(path: Path, config: Config) -> str | None:
     return None
 
 
-def title_index_for(path: Path, config: Config, report: Report, volume: str | None) -> TitleIndex:
-    """The title index over all configured volumes plus ``path`` (cached, see title_index)."""
+def title_index_for(
+    path: Path,
+    config: Config,
+    report: Report,
+    volume: str | None,
+    corrections: Path | None = None,
+) -> TitleIndex:
+    """The title index over all configured volumes plus ``path`` (cached, see title_index);
+    ``corrections`` is the corrections file given for ``path``, if any."""
     volumes = dict(config.volumes)
     volumes[volume if volume is not None else f"file:{Path(path).resolve()}"] = Path(path)
     if not config.render.title_index:
         volumes = {k: v for k, v in volumes.items() if Path(v) == Path(path)}
-    return build_index(volumes, cache_dir=config.title_index_cache(), report=report)
+    given = {Path(path).resolve(): Path(corrections)} if corrections is not None else None
+    return build_index(
+        volumes, cache_dir=config.title_index_cache(), report=report, corrections=given
+    )
 
 
 def iter_pages(
@@ -53,24 +66,27 @@ def iter_pages(
     volume: str | None = None,
     limit: int | None = None,
     index: TitleIndex | None = None,
+    corrections: str | Path | None = None,
 ) -> Iterator[Page]:
     """Parse, render and validate the articles of a volume file, yielding publishable pages.
 
     ``volume`` is the [volumes] key (guessed from the path when None); ``limit`` stops after
-    that many articles; ``index`` overrides the title index built over the configured volumes.
-    Quarantined articles and every warning go to ``report``.
+    that many articles; ``index`` overrides the title index built over the configured volumes;
+    ``corrections`` is the volume's corrections file (default: the one beside it, if any).
+    Quarantined articles, every warning and the review queue go to ``report``.
     """
     path = Path(path)
+    fixes = Path(corrections) if corrections is not None else None
     if volume is None:
         volume = volume_key_for(path, config)
     if index is None:
-        index = title_index_for(path, config, report, volume)
+        index = title_index_for(path, config, report, volume, fixes)
     context = RenderContext.from_config(config, index=index, volume=volume)
     problem = context.citation.problem(volume)
     if problem:
         report.warn(str(path), problem)
     validator = Validator()
-    for count, article in enumerate(_iter_articles(path, report, volume, config)):
+    for count, article in enumerate(_iter_articles(path, report, volume, config, fixes)):
         if limit is not None and count >= limit:
             break
         try:
@@ -80,6 +96,7 @@ def iter_pages(
         except Exception as exc:
             report.quarantine(article.source, f"render failed: {exc!r}", article.headword)
             continue
+        _flag_crossrefs(page, report)
         page, problems, _ = validator.check(page)
         if problems:
             report.quarantine(article.source, "; ".join(problems), article.headword)
@@ -87,3 +104,10 @@ def iter_pages(
         for warning in page.warnings[len(article.warnings) :]:
             report.warn(page.source, f"{page.title}: {warning}")
         yield page
+
+
+def _flag_crossrefs(page: Page, report: Report) -> None:
+    """Cross-reference targets the title index does not hold go to the review queue."""
+    for target in page.unresolved if isinstance(page, RenderedPage) else ():
+        reason = f"cross-reference «{target}» not found in the title index"
+        report.flag(Review.CROSSREF, page.source, reason, page.headword)

@@ -1,7 +1,8 @@
 """Building the title index over every configured volume, with a cache per volume file.
 
-Building parses each volume; its part of the index is cached in a JSON file (one per volume
-file) keyed by the file's path, modification time and size. This joins the parse and render
+Building parses each volume (with its corrections file, beside it or given); its part of the
+index is cached in a JSON file (one per volume file) keyed by the file's path, modification
+time and size, and those of its corrections file. This joins the parse and render
 stages, so it lives in the pipeline.
 """
 
@@ -17,19 +18,29 @@ from typing import Any
 
 from uploader.model import Article
 from uploader.parse import iter_articles
+from uploader.parse.corrections import corrections_path
 from uploader.render.title_index import TitleIndex
 from uploader.report import Report
 
 CACHE_VERSION = 1
 
 
-def _stamp(path: Path) -> dict[str, Any]:
+def _stamp(path: Path, corrections: Path | None = None) -> dict[str, Any]:
     st = path.stat()
-    return {"path": str(path.resolve()), "mtime_ns": st.st_mtime_ns, "size": st.st_size}
+    stamp: dict[str, Any] = {
+        "path": str(path.resolve()),
+        "mtime_ns": st.st_mtime_ns,
+        "size": st.st_size,
+    }
+    fixes = corrections_path(path, corrections)
+    if fixes is not None:
+        fst = fixes.stat()
+        stamp["corrections"] = [str(fixes.resolve()), fst.st_mtime_ns, fst.st_size]
+    return stamp
 
 
-def _iter_volume(path: Path, volume: str) -> Iterator[Article]:
-    yield from iter_articles(path, report=Report(), volume=volume)
+def _iter_volume(path: Path, volume: str, corrections: Path | None = None) -> Iterator[Article]:
+    yield from iter_articles(path, report=Report(), volume=volume, corrections=corrections)
 
 
 def cache_file(cache_dir: Path, path: Path) -> Path:
@@ -39,14 +50,16 @@ def cache_file(cache_dir: Path, path: Path) -> Path:
     return cache_dir / f"{Path(path).stem[:40]}-{digest}.json"
 
 
-def volume_index(path: Path, volume: str, cache_dir: Path | None = None) -> TitleIndex:
+def volume_index(
+    path: Path, volume: str, cache_dir: Path | None = None, corrections: Path | None = None
+) -> TitleIndex:
     """The index of one volume file, from its cache file when the file is unchanged."""
-    stamp = _stamp(path)
+    stamp = _stamp(path, corrections)
     cache = cache_file(cache_dir, path) if cache_dir is not None else None
     cached = _read_cache(cache, stamp)
     if cached is not None:
         return cached
-    index = TitleIndex.from_articles(_iter_volume(path, volume))
+    index = TitleIndex.from_articles(_iter_volume(path, volume, corrections))
     if cache is not None:
         _write_cache(cache, stamp, index)
     return index
@@ -56,11 +69,14 @@ def build_index(
     volumes: Mapping[str, Path],
     cache_dir: Path | None = None,
     report: Report | None = None,
+    corrections: Mapping[Path, Path] | None = None,
 ) -> TitleIndex:
     """Index every volume file that exists, each cached in ``cache_dir`` (one JSON per file).
 
-    A cache file is used while its volume file keeps its path, modification time and size.
-    Missing volume files are skipped with a warning in ``report``.
+    A cache file is used while its volume file (and corrections file) keeps its path,
+    modification time and size. ``corrections`` maps a resolved volume path to a corrections
+    file given explicitly (others use the file beside the volume). Missing volume files are
+    skipped with a warning in ``report``.
     """
     index = TitleIndex()
     seen: set[Path] = set()
@@ -73,7 +89,8 @@ def build_index(
         if path.resolve() in seen:
             continue
         seen.add(path.resolve())
-        index.merge(volume_index(path, key, cache_dir))
+        fixes = (corrections or {}).get(path.resolve())
+        index.merge(volume_index(path, key, cache_dir, fixes))
     return index
 
 

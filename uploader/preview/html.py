@@ -1,7 +1,8 @@
 """The preview's ``report.html``: one self-contained page an operator reads in a browser.
 
-Pages are written to a part file as they come (streaming); ``finish`` writes the head with
-the counts, every warning and quarantined article, then the pages. Everything is HTML-escaped
+Pages are written to a part file as they come (streaming); ``finish`` writes the head: the
+review queue first (grouped by kind, with counts), then the counts, every warning and
+quarantined article, then the pages. Everything is HTML-escaped
 (Jinja2 autoescape on).
 """
 
@@ -16,7 +17,17 @@ import jinja2
 
 from uploader.config import TEMPLATES_DIR
 from uploader.model import Page
-from uploader.report import Report
+from uploader.report import Report, Review
+
+
+def review_groups(report: Report) -> list[dict[str, Any]]:
+    """The review queue grouped by kind, in the kinds' order; empty kinds left out."""
+    groups = []
+    for kind in Review:
+        items = [item for item in report.review if item.kind is kind]
+        if items:
+            groups.append({"kind": str(kind), "count": len(items), "items": items})
+    return groups
 
 
 def _environment(templates_dir: Path) -> jinja2.Environment:
@@ -73,6 +84,7 @@ class HtmlReport:
                     source=source,
                     summary=summary,
                     titles=self.titles,
+                    review=review_groups(report),
                     warnings=report.warnings,
                     quarantined=[
                         {"headword": q.headword, "source": str(q.source), "reason": q.reason}

@@ -148,11 +148,11 @@ def write_preview(
     report: Report,
     templates_dir: Path = TEMPLATES_DIR,
     source: str = "",
-) -> dict[str, int]:
+) -> dict[str, Any]:
     """Write the dry-run preview of ``pages`` into ``out_dir`` and return the counts.
 
     The counts (also in ``summary.json``): articles, pages, redirects, quarantined, warnings,
-    pictures. Every page is written as it will be saved (``Page.saves``); the report's own
+    pictures, and ``review``: the review queue's items per kind. Every page is written as it will be saved (``Page.saves``); the report's own
     template comes from ``templates_dir``.
     """
     out = Path(out_dir)
@@ -166,13 +166,14 @@ def write_preview(
         writer.html.abort()
         raise
     writer.close()
-    summary = {
+    summary: dict[str, Any] = {
         "articles": max(report.articles, writer.counts["pages"] + len(report.quarantined)),
         "pages": writer.counts["pages"],
         "redirects": writer.counts["redirects"],
         "quarantined": len(report.quarantined),
         "warnings": len(report.warnings),
         "pictures": writer.counts["pictures"],
+        "review": report.review_counts(),
     }
     writer.html.finish(source or str(out), summary, report)
     (out / "summary.json").write_text(

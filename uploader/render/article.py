@@ -40,7 +40,10 @@ from uploader.wikitext import cap_summary, normalise_title, strip_qualifier
 
 @dataclass(frozen=True, slots=True)
 class RenderedPage(Page):
-    """A ``Page`` made by ``render`` (its plain source text is ``Page.source_text``)."""
+    """A ``Page`` made by ``render``; it also carries the cross-reference targets the title
+    index does not hold (for the review queue). Its plain source text is ``Page.source_text``."""
+
+    unresolved: tuple[str, ...] = ()
 
 
 class WikiMarkup(str):
@@ -177,6 +180,7 @@ class _Work:
     initials: HeadwordInitials
     warnings: list[str] = field(default_factory=list)
     linked: set[str] = field(default_factory=set)
+    unresolved: list[str] = field(default_factory=list)
 
 
 def render(article: Article, context: RenderContext) -> Page:
@@ -233,6 +237,7 @@ def render(article: Article, context: RenderContext) -> Page:
         candidates=candidate_names(article),
         fallback_title=fallback,
         fallback_redirect_text=render_redirect(fallback, context) if fallback else "",
+        unresolved=tuple(dict.fromkeys(work.unresolved)),
     )
 
 
@@ -492,6 +497,7 @@ def _link_one(work: _Work, target: str, seg: Seg) -> list[Seg]:
             )
         else:
             work.warnings.append(f"cross-reference «{target}» not found in the title index")
+            work.unresolved.append(target)
             if work.ctx.settings.unknown_links == "text":
                 return [Seg(text=target, bold=seg.bold, italic=seg.italic)]
     return [Seg(text=target, bold=seg.bold, link=title if is_linkable(title) else target)]

@@ -13,12 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from uploader.model import Article
-from uploader.wikitext import QUOTES_RE, strip_qualifier
+from uploader.wikitext import QUOTES_RE, fix_lookalikes, strip_qualifier
 
 
 def normalise(name: str) -> str:
-    """The lookup key of a title or headword: NFC, no quotes, ``_`` as space, casefolded."""
-    text = unicodedata.normalize("NFC", name).replace("\u00ad", "").replace("_", " ")
+    """The lookup key of a title or headword: NFC, look-alike letters fixed, no quotes, ``_``
+    as space, casefolded."""
+    text = (
+        unicodedata.normalize("NFC", fix_lookalikes(name)).replace("\u00ad", "").replace("_", " ")
+    )
     text = QUOTES_RE.sub("", text)
     return " ".join(text.split()).rstrip(" .,;:").casefold()
 
