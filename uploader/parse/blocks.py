@@ -27,6 +27,7 @@ from uploader.parse.legacy import (
 )
 from uploader.parse.package import DocxPackage, ParaStyle, R, W
 from uploader.parse.runs import RunStyle, merge, read_rpr
+from uploader.parse.zipread import ITERPARSE_OPTIONS, refuse_doctype
 
 A_BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
 V_IMAGEDATA = "{urn:schemas-microsoft-com:vml}imagedata"
@@ -405,17 +406,16 @@ def iter_blocks(pkg: DocxPackage) -> Iterator[Block]:
     index = 0
     try:
         with pkg.open_document() as stream:
-            for _, el in etree.iterparse(
-                stream,
-                events=("end",),
-                tag=(_P, _TBL),
-                huge_tree=True,
-                remove_comments=True,
-            ):
+            events = etree.iterparse(stream, events=("end",), tag=(_P, _TBL), **ITERPARSE_OPTIONS)
+            for _, el in events:
                 parent = el.getparent()
                 if not _is_top_level(parent):
                     continue
-                yield _read_one(reader, el, index)
+                if not index:
+                    refuse_doctype(events.root, pkg.display, "word/document.xml")
+                # An empty paragraph (<w:p/>) needs no reading: hostile files hold millions.
+                yield _read_one(reader, el, index) if len(el) else Block(index)
+                stream.mark()
                 index += 1
                 el.clear(keep_tail=False)
                 if parent is not None:

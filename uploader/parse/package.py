@@ -5,20 +5,31 @@ Every failure becomes one ``InputError`` naming the file and what is wrong with 
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO
 
 from lxml import etree
 
+from uploader.config import Limits
 from uploader.errors import InputError
 from uploader.parse.runs import RunStyle, is_on, merge, read_rpr
+from uploader.parse.zipread import (
+    Budget,
+    LimitExceeded,
+    MemberStream,
+    check_archive,
+    image_problem,
+    parse_part,
+    resolve_target,
+)
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -50,32 +61,61 @@ class DocxPackage:
     default_run: RunStyle
     default_para: str | None
     media: dict[str, str]  # relationship id → part name (word/media/...)
+    budget: Budget
+    # Pictures skipped (too large, not an image) since the last ``take_skipped``: the reasons.
+    skipped: list[str] = field(default_factory=list)
 
-    def open_document(self) -> IO[bytes]:
-        """A stream over word/document.xml."""
-        return self.zf.open(DOCUMENT)
+    def open_document(self) -> MemberStream:
+        """A budgeted stream over word/document.xml (``mark()`` after each body element)."""
+        limits = self.budget.limits
+        stream = self.budget.open(DOCUMENT, limits.max_document_bytes, "max_document_bytes")
+        stream.element_cap = limits.max_element_bytes
+        return stream
 
     def read_media(self, rel_id: str) -> tuple[str, bytes] | None:
-        """The part name and bytes of an embedded image, or None when it is missing."""
+        """The part name and bytes of an embedded image, or None when it is missing or was
+        skipped (too large, not an image: the reason is kept for ``take_skipped``)."""
         part = self.media.get(rel_id)
         if part is None:
             return None
+        limits = self.budget.limits
         try:
-            return part, self.zf.read(part)
-        except (KeyError, zipfile.BadZipFile, OSError):
+            data = self.budget.read(part, limits.max_picture_bytes, "max_picture_bytes")
+        except LimitExceeded as exc:
+            self.skipped.append(f"picture skipped: {exc.message}")
             return None
+        except (KeyError, zipfile.BadZipFile, OSError, EOFError):
+            return None
+        problem = image_problem(part, data)
+        if problem is not None:
+            self.skipped.append(f"picture skipped: {problem}")
+            return None
+        return part, data
+
+    def take_skipped(self) -> list[str]:
+        """The pictures skipped since the last call, and why (the list is emptied)."""
+        out, self.skipped[:] = list(self.skipped), []
+        return out
 
     def close(self) -> None:
         """Close the underlying zip."""
         self.zf.close()
 
 
-def _read_styles(
-    zf: zipfile.ZipFile,
-) -> tuple[dict[str, ParaStyle], dict[str, RunStyle], RunStyle, str | None]:
+def _read_part(budget: Budget, name: str) -> etree._Element | None:
+    """A small XML part parsed safely (None when the package has no such part)."""
     try:
-        root = etree.fromstring(zf.read("word/styles.xml"))
+        data = budget.read(name, budget.limits.max_part_bytes, "max_part_bytes")
     except KeyError:
+        return None
+    return parse_part(data, budget.display, name)
+
+
+def _read_styles(
+    budget: Budget,
+) -> tuple[dict[str, ParaStyle], dict[str, RunStyle], RunStyle, str | None]:
+    root = _read_part(budget, "word/styles.xml")
+    if root is None:
         return {}, {}, RunStyle(), None
     default_run = read_rpr(root.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr"))
     raw: dict[str, tuple[str, str | None, ParaStyle | RunStyle]] = {}
@@ -121,30 +161,20 @@ def _read_styles(
     return paras, chars, default_run, default_para
 
 
-def _read_media(zf: zipfile.ZipFile) -> dict[str, str]:
-    try:
-        root = etree.fromstring(zf.read("word/_rels/document.xml.rels"))
-    except KeyError:
+def _read_media(budget: Budget) -> dict[str, str]:
+    root = _read_part(budget, "word/_rels/document.xml.rels")
+    if root is None:
         return {}
     media = {}
     for rel in root.iter(PKG_REL + "Relationship"):
         if rel.get("TargetMode") == "External":
             continue
         if (rel.get("Type") or "").endswith("/image"):
-            target = str(PurePosixPath("word") / (rel.get("Target") or ""))
-            media[rel.get("Id") or ""] = _normalise_part(target)
+            # A target that leaves the package is left out: the picture reads as missing.
+            part = resolve_target(str(PurePosixPath(DOCUMENT).parent), rel.get("Target") or "")
+            if part is not None:
+                media[rel.get("Id") or ""] = part
     return media
-
-
-def _normalise_part(part: str) -> str:
-    parts: list[str] = []
-    for piece in part.split("/"):
-        if piece == "..":
-            if parts:
-                parts.pop()
-        elif piece and piece != ".":
-            parts.append(piece)
-    return "/".join(parts)
 
 
 def _sniff(path: Path, display: str) -> bytes:
@@ -183,7 +213,7 @@ def _is_encrypted_cfb(path: Path) -> bool:
     )
 
 
-def convert_doc(path: Path, display: str, workdir: Path) -> Path:
+def convert_doc(path: Path, display: str, workdir: Path, timeout: float = 600) -> Path:
     """Convert a legacy Word 97–2003 .doc to .docx with LibreOffice, or explain how to get it."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
@@ -197,25 +227,63 @@ def convert_doc(path: Path, display: str, workdir: Path) -> Path:
         soffice,
         f"-env:UserInstallation=file://{profile}",
         "--headless",
+        # Only the Word 97 import filter: a damaged .doc fails instead of being read as text.
+        "--infilter=MS Word 97",
         "--convert-to",
         "docx",
         "--outdir",
         str(workdir),
         str(path),
     ]
-    try:
-        subprocess.run(cmd, capture_output=True, timeout=600, check=True)
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError):
-        raise InputError(display, "LibreOffice could not convert this .doc to .docx") from None
+    _run_in_own_group(cmd, display, timeout)
     out = workdir / (path.stem + ".docx")
     if not out.exists():
-        raise InputError(display, "LibreOffice produced no .docx for this .doc")
+        raise InputError(
+            display, "LibreOffice cannot read this .doc (damaged, or not a Word 97-2003 file)"
+        )
     return out
 
 
+def _run_in_own_group(cmd: list[str], display: str, timeout: float) -> None:
+    """Run LibreOffice in its own process group; on a timeout end the whole group
+    (``soffice`` starts ``soffice.bin``, which would otherwise be left running)."""
+    try:
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        raise InputError(display, f"LibreOffice cannot be started ({exc.strerror})") from None
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise InputError(
+            display, f"LibreOffice did not convert this .doc within {timeout:.0f} s; stopped it"
+        ) from None
+    finally:
+        _kill_group(proc)
+    if proc.returncode != 0:
+        raise InputError(display, "LibreOffice could not convert this .doc to .docx")
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """End every process of ``proc``'s group (after it ended: whatever it left behind)."""
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=10)
+
+
 @contextmanager
-def open_volume(path: str | Path) -> Iterator[DocxPackage]:
-    """Open a volume file (.docx, or .doc through LibreOffice) and check it can be parsed."""
+def open_volume(path: str | Path, limits: Limits | None = None) -> Iterator[DocxPackage]:
+    """Open a volume file (.docx, or .doc through LibreOffice) and check it can be parsed.
+
+    Every part is read within ``limits`` (the configured ``[limits]`` when None).
+    """
+    limits = limits if limits is not None else Limits.load()
     display = str(path)
     path = Path(path)
     head = _sniff(path, display)
@@ -233,14 +301,14 @@ def open_volume(path: str | Path) -> Iterator[DocxPackage]:
                     display, "is a damaged zip (truncated or corrupt); get a fresh copy"
                 )
             raise InputError(display, _describe_non_zip(head))
-        pkg = _open_zip(path, display)
+        pkg = _open_zip(path, display, limits)
         try:
             yield pkg
         finally:
             pkg.close()
 
 
-def _open_zip(path: Path, display: str) -> DocxPackage:
+def _open_zip(path: Path, display: str, limits: Limits) -> DocxPackage:
     try:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
@@ -249,19 +317,21 @@ def _open_zip(path: Path, display: str) -> DocxPackage:
         ) from None
     except OSError as exc:
         raise InputError(display, f"cannot be read ({exc.strerror})") from None
+    budget = Budget(zf, display, limits)
     try:
+        check_archive(zf, display)
         names = set(zf.namelist())
         if DOCUMENT not in names:
             raise InputError(display, f"is a zip but not a Word document (no {DOCUMENT})")
         info = zf.getinfo(DOCUMENT)
         if info.flag_bits & 0x1:
             raise InputError(display, "is encrypted; remove the password in Word and save again")
-        paras, chars, default_run, default_para = _read_styles(zf)
-        media = _read_media(zf)
+        paras, chars, default_run, default_para = _read_styles(budget)
+        media = _read_media(budget)
     except InputError:
         zf.close()
         raise
     except (zipfile.BadZipFile, EOFError, OSError, etree.XMLSyntaxError) as exc:
         zf.close()
         raise InputError(display, f"is damaged ({exc.__class__.__name__}: {exc})") from None
-    return DocxPackage(path, display, zf, paras, chars, default_run, default_para, media)
+    return DocxPackage(path, display, zf, paras, chars, default_run, default_para, media, budget)

@@ -12,13 +12,14 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+from uploader.config import Limits
 from uploader.model import Article, SourcePos
 from uploader.parse.articles import Structure, structure
 from uploader.parse.blocks import Block, iter_blocks
 from uploader.parse.naming import Lexicon, NamingRules, name_article, qualifier, words_of
 from uploader.parse.package import DocxPackage, open_volume
-from uploader.parse.segment import Draft, Skipped, segment
-from uploader.report import Report
+from uploader.parse.segment import Draft, Skipped, TextLimits, segment
+from uploader.report import Report, Review
 
 
 def _read_ahead(blocks: Iterator[Block], size: int = 512) -> Iterator[Block]:
@@ -122,10 +123,19 @@ def iter_articles(
     report: Report | None = None,
     volume: str | None = None,
     rules: NamingRules | None = None,
+    limits: Limits | None = None,
 ) -> Iterator[Article]:
-    """Yield the articles of a volume file in document order."""
+    """Yield the articles of a volume file in document order.
+
+    ``limits`` (the configured ``[limits]`` when None) bound what the file may make the parser
+    read: past a part limit the file is refused (``InputError``), past a paragraph or article
+    limit the article is quarantined, past the picture limit the picture is skipped (a review
+    item).
+    """
     report = report if report is not None else Report()
     rules = rules or NamingRules.load()
+    limits = limits if limits is not None else Limits.load()
+    caps = TextLimits(limits.max_paragraph_chars, limits.max_article_chars)
     label = Path(path).name
     lex = Lexicon()
     taken: set[str] = set()
@@ -141,18 +151,24 @@ def iter_articles(
             yield art
         group.clear()
 
-    with open_volume(path) as pkg:
-        for item in segment(_read_ahead(iter_blocks(pkg))):
+    with open_volume(path, limits) as pkg:
+        for item in segment(_read_ahead(iter_blocks(pkg)), caps):
             if isinstance(item, Skipped):
+                continue
+            pos = SourcePos(label, item.blocks[0].index, item.blocks[-1].index)
+            if item.overflow:
+                report.quarantine(pos, item.overflow, item.match.headword)
                 continue
             try:
                 article = _build(item, pkg, label, volume, rules, lex)
             except Exception as exc:  # one bad article never sinks a volume
-                pos = SourcePos(label, item.blocks[0].index, item.blocks[-1].index)
                 report.quarantine(
                     pos, f"cannot be parsed ({exc.__class__.__name__}: {exc})", item.match.headword
                 )
                 continue
+            finally:
+                for reason in pkg.take_skipped():
+                    report.flag(Review.LEFT_OUT, pos, reason, item.match.headword)
             if group and group[0].title.casefold() != article.title.casefold():
                 yield from flush()
             group.append(article)
