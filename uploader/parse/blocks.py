@@ -319,6 +319,7 @@ def _merge_fast(
     whether each is letter-spaced."""
     spans: list[Span] = []
     spaced: list[bool] = []
+    pieces: list[list[str]] = []  # the texts of each span, joined once (linear)
     last = None
     for i, text in enumerate(texts):
         if drop_empty and not text:
@@ -326,13 +327,18 @@ def _merge_fast(
         key = keys[i]
         assert key is not None  # legacy runs take the slow path
         if key == last:
-            prev = spans[-1]
-            spans[-1] = Span(prev.text + text, prev.bold, prev.italic, prev.vert)
+            pieces[-1].append(text)
         else:
             bold, italic, vert, letter_spaced = key
             spans.append(Span(text, bold, italic, vert))
+            pieces.append([text])
             spaced.append(letter_spaced)
             last = key
+    if len(pieces) < len(texts):  # some runs merged
+        for k, texts_k in enumerate(pieces):
+            if len(texts_k) > 1:
+                prev = spans[k]
+                spans[k] = Span("".join(texts_k), prev.bold, prev.italic, prev.vert)
     return tuple(spans), tuple(spaced)
 
 
@@ -370,13 +376,20 @@ def _merge_adjacent(spans: list[RawSpan]) -> tuple[RawSpan, ...]:
     if len(spans) < 2:
         return tuple(spans)
     merged: list[RawSpan] = [spans[0]]
+    texts: list[list[str]] = [[spans[0].text]]  # joined once at the end (linear)
     for s in spans[1:]:
         prev = merged[-1]
         if s[1:5] == prev[1:5] and s.text != "\n" and prev.text != "\n":
-            merged[-1] = prev._replace(text=prev.text + s.text, legacy=prev.legacy or s.legacy)
+            texts[-1].append(s.text)
+            if s.legacy and not prev.legacy:
+                merged[-1] = prev._replace(legacy=True)
         else:
             merged.append(s)
-    return tuple(merged)
+            texts.append([s.text])
+    return tuple(
+        m if len(t) == 1 else m._replace(text="".join(t))
+        for m, t in zip(merged, texts, strict=True)
+    )
 
 
 def _is_top_level(parent: etree._Element | None) -> bool:
