@@ -243,6 +243,7 @@ class Limits:
     max_ratio: int  # inflated / packed size of a member, checked past ratio_floor_bytes
     ratio_floor_bytes: int
     max_element_bytes: int  # XML of one body paragraph or table
+    max_body_elements: int  # paragraphs and tables (table cells' included) of the document
     max_paragraph_chars: int  # visible text of one paragraph
     max_article_chars: int  # visible text of one article (all its paragraphs and cells)
 

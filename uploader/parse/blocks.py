@@ -420,20 +420,30 @@ def iter_blocks(pkg: DocxPackage) -> Iterator[Block]:
     try:
         with pkg.open_document() as stream:
             events = etree.iterparse(stream, events=("end",), tag=(_P, _TBL), **ITERPARSE_OPTIONS)
-            for _, el in events:
+            body = None
+            cleaned = 0  # bytes read when the read elements were last dropped
+            for seen, (_, el) in enumerate(events, 1):
+                if seen > stream.element_count_cap:
+                    stream.too_many_elements()
                 parent = el.getparent()
-                if not _is_top_level(parent):
-                    continue
+                if parent is not body:
+                    if not _is_top_level(parent):
+                        continue
+                    if parent is not None and parent.tag == _BODY:
+                        body = parent
                 if not index:
-                    refuse_doctype(events.root, pkg.display, "word/document.xml")
-                # An empty paragraph (<w:p/>) needs no reading: hostile files hold millions.
-                yield _read_one(reader, el, index) if len(el) else Block(index)
+                    refuse_doctype(el, pkg.display, "word/document.xml")
+                # An empty paragraph (<w:p/>) needs no reading and yields nothing (it would be
+                # dropped): hostile files hold millions.
+                full = len(el)
+                if full:
+                    yield _read_one(reader, el, index)
+                    el.clear(keep_tail=False)
                 stream.mark()
                 index += 1
-                el.clear(keep_tail=False)
-                if parent is not None:
-                    while el.getprevious() is not None:
-                        del parent[0]
+                if parent is not None and (full or stream.read_bytes - cleaned > 1 << 16):
+                    del parent[: parent.index(el)]
+                    cleaned = stream.read_bytes
     except etree.XMLSyntaxError as exc:
         line = getattr(exc, "lineno", None) or (exc.position[0] if exc.position else "?")
         raise InputError(

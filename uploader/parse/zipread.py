@@ -191,6 +191,7 @@ class MemberStream:
         self.packed = packed
         self.read_bytes = 0
         self.element_cap = 0  # 0: no per-element limit
+        self.element_count_cap = budget.limits.max_body_elements
         self._mark = 0
 
     def read(self, size: int = -1) -> bytes:
@@ -226,6 +227,14 @@ class MemberStream:
 
     def _exceeded(self, limit: str, value: int, found: str) -> None:
         raise LimitExceeded(self.budget.display, self.name, limit, value, found)
+
+    def too_many_elements(self) -> None:
+        """Refuse a document with more paragraphs and tables than ``max_body_elements``."""
+        self._exceeded(
+            "max_body_elements",
+            self.element_count_cap,
+            f"has more than {self.element_count_cap} paragraphs and tables",
+        )
 
     def mark(self) -> None:
         """A body element ended: the next one is measured from here."""
