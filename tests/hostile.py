@@ -318,7 +318,7 @@ def nul_member(path: Path) -> None:
     _write(path, _parts())
     data = bytearray(path.read_bytes())
     # Rename word/settings.xml in place to a same-length name with a NUL in it.
-    old, new = b"word/settings.xml", b"word/set\x00ngs.xml"
+    old, new = b"word/settings.xml", b"word/set\x00ings.xml"
     path.write_bytes(bytes(data).replace(old, new))
 
 

@@ -208,7 +208,7 @@ def run_preview(
     volume: str | None = None,
 ) -> dict[str, int]:
     """``upload preview``: parse, render and validate a volume file and write the preview."""
-    from uploader.pipeline import iter_pages, volume_key_for
+    from uploader.pipeline import iter_pages, title_index_for, volume_key_for
     from uploader.preview import write_preview
 
     config = as_config(config_path)
@@ -216,7 +216,9 @@ def run_preview(
     path = Path(path)
     if volume is None:
         volume = volume_key_for(path, config)
-    pages = iter_pages(path, config, report, volume=volume, limit=limit)
+    # The preview writes only its own folder: title-index caches are read, not written.
+    index = title_index_for(path, config, report, volume, write=False)
+    pages = iter_pages(path, config, report, volume=volume, limit=limit, index=index)
     return write_preview(pages, out_dir, report, config.render.templates_dir, source=str(path))
 
 

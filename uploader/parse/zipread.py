@@ -90,10 +90,10 @@ def check_archive(zf: zipfile.ZipFile, display: str) -> None:
     """Refuse a zip with a dangerous entry name, a duplicate entry or an unsupported method."""
     seen: set[str] = set()
     for info in zf.infolist():
-        problem = _name_problem(info.filename)
+        problem = _name_problem(info.orig_filename)  # as stored: zipfile cuts it at a NUL
         if problem is not None:
             raise InputError(
-                display, f"zip entry {info.filename!r} has {problem} in its name; refused"
+                display, f"zip entry {info.orig_filename!r} has {problem} in its name; refused"
             )
         if info.filename in seen:
             raise InputError(display, f"zip entry {info.filename!r} occurs twice; refused")

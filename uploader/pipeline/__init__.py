@@ -15,7 +15,7 @@ from uploader.config import Config
 from uploader.errors import UploaderError
 from uploader.model import Article, Page
 from uploader.parse import iter_articles
-from uploader.pipeline.title_index import build_index
+from uploader.pipeline.title_index import build_index, volume_index
 from uploader.render import RenderContext, render
 from uploader.render.title_index import TitleIndex
 from uploader.render.validate import Validator
@@ -37,13 +37,23 @@ def volume_key_for(path: Path, config: Config) -> str | None:
     return None
 
 
-def title_index_for(path: Path, config: Config, report: Report, volume: str | None) -> TitleIndex:
-    """The title index over all configured volumes plus ``path`` (cached, see title_index)."""
+def title_index_for(
+    path: Path, config: Config, report: Report, volume: str | None, write: bool = True
+) -> TitleIndex:
+    """The title index over all configured volumes plus ``path`` (cached, see title_index).
+
+    A file that is not a configured volume is indexed but not cached; ``write`` False reads
+    the caches but writes none (a preview writes nothing outside its folder).
+    """
     volumes = dict(config.volumes)
-    volumes[volume if volume is not None else f"file:{Path(path).resolve()}"] = Path(path)
+    if volume is not None:
+        volumes[volume] = Path(path)
     if not config.render.title_index:
         volumes = {k: v for k, v in volumes.items() if Path(v) == Path(path)}
-    return build_index(volumes, cache_dir=config.title_index_cache(), report=report)
+    index = build_index(volumes, cache_dir=config.title_index_cache(), report=report, write=write)
+    if volume is None and Path(path).is_file():
+        index.merge(volume_index(Path(path), f"file:{Path(path).resolve()}", cache_dir=None))
+    return index
 
 
 def iter_pages(

@@ -39,15 +39,18 @@ def cache_file(cache_dir: Path, path: Path) -> Path:
     return cache_dir / f"{Path(path).stem[:40]}-{digest}.json"
 
 
-def volume_index(path: Path, volume: str, cache_dir: Path | None = None) -> TitleIndex:
-    """The index of one volume file, from its cache file when the file is unchanged."""
+def volume_index(
+    path: Path, volume: str, cache_dir: Path | None = None, write: bool = True
+) -> TitleIndex:
+    """The index of one volume file, from its cache file when the file is unchanged
+    (``write``: else built and cached; otherwise built and not cached)."""
     stamp = _stamp(path)
     cache = cache_file(cache_dir, path) if cache_dir is not None else None
     cached = _read_cache(cache, stamp)
     if cached is not None:
         return cached
     index = TitleIndex.from_articles(_iter_volume(path, volume))
-    if cache is not None:
+    if cache is not None and write:
         _write_cache(cache, stamp, index)
     return index
 
@@ -56,10 +59,12 @@ def build_index(
     volumes: Mapping[str, Path],
     cache_dir: Path | None = None,
     report: Report | None = None,
+    write: bool = True,
 ) -> TitleIndex:
     """Index every volume file that exists, each cached in ``cache_dir`` (one JSON per file).
 
-    A cache file is used while its volume file keeps its path, modification time and size.
+    A cache file is used while its volume file keeps its path, modification time and size;
+    ``write`` False leaves the cache folder as it is (a preview writes only its own folder).
     Missing volume files are skipped with a warning in ``report``.
     """
     index = TitleIndex()
@@ -73,7 +78,7 @@ def build_index(
         if path.resolve() in seen:
             continue
         seen.add(path.resolve())
-        index.merge(volume_index(path, key, cache_dir))
+        index.merge(volume_index(path, key, cache_dir, write))
     return index
 
 

@@ -372,7 +372,7 @@ def emit(segs: Iterable[Seg]) -> str:
     """Write segments as one line of wikitext: escaped text, balanced markup."""
     out: list[str] = []
     stack: list[str] = []  # open quote markers, "'''" (bold) and "''" (italic)
-    in_latin = False
+    in_latin = 0  # where the open -{ sits in ``out`` (+1); 0 when none is open
     for seg in segs:
         if seg.raw is not None:
             if in_latin:
@@ -389,17 +389,21 @@ def emit(segs: Iterable[Seg]) -> str:
             _transition(out, stack, want)
         if seg.latin and not in_latin:
             out.append("-{")
-            in_latin = True
+            in_latin = len(out)
         out.append(_piece(seg))
     _close_latin(out, in_latin)
     _transition(out, stack, ())
     return escape_line_start("".join(out))
 
 
-def _close_latin(out: list[str], in_latin: bool) -> bool:
+def _close_latin(out: list[str], in_latin: int) -> int:
+    """Close the open ``-{``; one holding a colon gets the raw flag (``-{R|kk: Kazakh}-``),
+    or the script converter would read it as a variant rule and hide the text."""
     if in_latin:
+        if any(":" in piece for piece in out[in_latin:]):
+            out[in_latin - 1] = "-{R|"
         out.append("}-")
-    return False
+    return 0
 
 
 def _piece(seg: Seg) -> str:
