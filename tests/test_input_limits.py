@@ -15,6 +15,7 @@ import pytest
 
 from tests import docxgen as g
 from tests import hostile
+from tests.wiki.server import LocalWiki
 from uploader.config import Limits, load_config
 from uploader.errors import InputError
 from uploader.parse import package
@@ -348,3 +349,17 @@ def test_titles_prefixes_and_invisible_characters(title: str, problem: str | Non
         assert found == []
     else:
         assert any(problem in p for p in found), found
+
+
+@pytest.mark.wiki
+def test_publisher_refuses_titles_the_wiki_puts_outside_articles(wiki: LocalWiki) -> None:
+    import requests
+
+    from uploader.publish.wiki import HttpTransport, WikiClient
+
+    client = WikiClient(HttpTransport(requests.Session(), wiki.api_url), "KazBot@upload")
+    titles = ["Қатысушы талқылауы:Абай", "User talk:Abai", "Санат:Жаңа", "Үлгі:Х", "Абай"]
+    infos = client.page_infos(titles)
+    for title in titles[:-1]:
+        assert "namespace" in infos[title].invalid, (title, infos[title])
+    assert not infos["Абай"].invalid

@@ -235,7 +235,7 @@ def convert_doc(path: Path, display: str, workdir: Path, timeout: float = 600) -
         str(workdir),
         str(path),
     ]
-    _run_in_own_group(cmd, display, timeout)
+    _run_in_own_group(cmd, display, timeout, workdir)
     out = workdir / (path.stem + ".docx")
     if not out.exists():
         raise InputError(
@@ -244,9 +244,16 @@ def convert_doc(path: Path, display: str, workdir: Path, timeout: float = 600) -
     return out
 
 
-def _run_in_own_group(cmd: list[str], display: str, timeout: float) -> None:
+def _run_in_own_group(cmd: list[str], display: str, timeout: float, home: Path) -> None:
     """Run LibreOffice in its own process group; on a timeout end the whole group
     (``soffice`` starts ``soffice.bin``, which would otherwise be left running)."""
+    # LibreOffice writes caches under $HOME (dconf ...): keep them in the work folder too.
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "XDG_CACHE_HOME": str(home),
+        "XDG_CONFIG_HOME": str(home),
+    }
     try:
         proc = subprocess.Popen(
             cmd,
@@ -254,6 +261,7 @@ def _run_in_own_group(cmd: list[str], display: str, timeout: float) -> None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            env=env,
         )
     except OSError as exc:
         raise InputError(display, f"LibreOffice cannot be started ({exc.strerror})") from None

@@ -167,8 +167,11 @@ def iter_articles(
                 )
                 continue
             finally:
-                for reason in pkg.take_skipped():
+                skipped = pkg.take_skipped()
+                for reason in skipped:
                     report.flag(Review.LEFT_OUT, pos, reason, item.match.headword)
+            if skipped:  # also on the page, where the preview shows it
+                article = replace(article, warnings=(*article.warnings, *skipped))
             if group and group[0].title.casefold() != article.title.casefold():
                 yield from flush()
             group.append(article)
