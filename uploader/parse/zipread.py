@@ -167,6 +167,9 @@ class Budget:
             )
 
 
+_CHUNK = 1 << 20
+
+
 class MemberStream:
     """A file-like reader over one zip member that counts what it inflates.
 
@@ -195,10 +198,20 @@ class MemberStream:
         self._mark = 0
 
     def read(self, size: int = -1) -> bytes:
-        """Up to ``size`` inflated bytes (all, when negative), within the limits."""
-        data = self.raw.read(size)
-        self._count(len(data))
-        return data
+        """Up to ``size`` inflated bytes (all, when negative), within the limits.
+
+        Everything is inflated a chunk at a time: zipfile asked for "all" inflates the whole
+        member in one call before it cuts it to the declared size.
+        """
+        if size >= 0:
+            data = self.raw.read(min(size, _CHUNK))
+            self._count(len(data))
+            return data
+        chunks = []
+        while chunk := self.raw.read(_CHUNK):
+            self._count(len(chunk))
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     def _count(self, n: int) -> None:
         self.read_bytes += n
