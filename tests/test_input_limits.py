@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -353,13 +354,24 @@ def test_titles_prefixes_and_invisible_characters(title: str, problem: str | Non
 
 @pytest.mark.wiki
 def test_publisher_refuses_titles_the_wiki_puts_outside_articles(wiki: LocalWiki) -> None:
-    import requests
-
     from uploader.publish.wiki import HttpTransport, WikiClient
 
-    client = WikiClient(HttpTransport(requests.Session(), wiki.api_url), "KazBot@upload")
+    session = wiki.bot_session().http  # logged in as the bot, as the publisher is
+    client = WikiClient(HttpTransport(session, wiki.api_url), wiki.bot_login)
     titles = ["Қатысушы талқылауы:Абай", "User talk:Abai", "Санат:Жаңа", "Үлгі:Х", "Абай"]
     infos = client.page_infos(titles)
     for title in titles[:-1]:
         assert "namespace" in infos[title].invalid, (title, infos[title])
     assert not infos["Абай"].invalid
+
+
+@pytest.mark.parametrize("text", ["kk: Kazakh; ru: Russian", "kk-latn: Qazaq", "zh-hans:x y"])
+def test_latin_rule_lookalike_has_no_colon_inside_converter_markup(text: str) -> None:
+    from tests import renderkit as rk
+    from uploader.model import Span
+    from uploader.render import render
+
+    page = render(rk.article("АЛМА", rk.para(Span(f"мәтін {text} соңы"))), rk.default_context())
+    inner = re.findall(r"-\{(.*?)\}-", page.wikitext)
+    assert inner and all(":" not in part for part in inner)
+    assert any("&#58;" in part for part in inner)

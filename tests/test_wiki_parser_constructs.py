@@ -272,7 +272,7 @@ def test_wiki_parser_constructs_show_as_typed(wiki: LocalWiki, pages: list[Page]
 def test_wiki_latin_rule_lookalike_stays_visible(wiki: LocalWiki, pages: list[Page]) -> None:
     _templates(wiki)
     page = next(p for p in pages if "kk: Kazakh; ru: Russian" in p.source_text)  # type: ignore[attr-defined]
-    assert "-{R|" in page.wikitext
+    assert "-{kk&#58; Kazakh" in page.wikitext
     visible = _visible(_parse(wiki, page, variant="kk-cyrl")["text"])
     assert "kk: Kazakh; ru: Russian" in visible and "kk-latn: Qazaq" in visible
 

@@ -397,11 +397,12 @@ def emit(segs: Iterable[Seg]) -> str:
 
 
 def _close_latin(out: list[str], in_latin: int) -> int:
-    """Close the open ``-{``; one holding a colon gets the raw flag (``-{R|kk: Kazakh}-``),
-    or the script converter would read it as a variant rule and hide the text."""
+    """Close the open ``-{``. A colon inside becomes ``&#58;``: the script converter reads
+    ``-{kk: Kazakh}-`` as a variant rule (and hides the text), never ``-{kk&#58; Kazakh}-``."""
     if in_latin:
-        if any(":" in piece for piece in out[in_latin:]):
-            out[in_latin - 1] = "-{R|"
+        for k in range(in_latin, len(out)):
+            if ":" in out[k]:
+                out[k] = out[k].replace(":", "&#58;")
         out.append("}-")
     return 0
 
