@@ -291,7 +291,7 @@ def run_preview(
     corrections: Path | None = None,
 ) -> dict[str, Any]:
     """``upload preview``: parse, render and validate a volume file and write the preview."""
-    from uploader.pipeline import iter_pages, volume_key_for
+    from uploader.pipeline import iter_pages, title_index_for, volume_key_for
     from uploader.preview import write_preview
 
     config = as_config(config_path)
@@ -299,7 +299,11 @@ def run_preview(
     path = Path(path)
     if volume is None:
         volume = volume_key_for(path, config)
-    pages = iter_pages(path, config, report, volume=volume, limit=limit, corrections=corrections)
+    # The preview writes only its own folder: title-index caches are read, not written.
+    index = title_index_for(path, config, report, volume, corrections, write=False)
+    pages = iter_pages(
+        path, config, report, volume=volume, limit=limit, index=index, corrections=corrections
+    )
     return write_preview(pages, out_dir, report, config.render.templates_dir, source=str(path))
 
 

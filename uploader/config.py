@@ -45,7 +45,7 @@ _PATH_KEYS = {
     ("render", "title_index_cache"),
     ("naming", "word_lists"),
 }
-_TABLES = ("wiki", "run", "volumes", "render", "citation", "naming")
+_TABLES = ("wiki", "run", "volumes", "render", "citation", "naming", "limits")
 
 
 @dataclass(frozen=True)
@@ -249,6 +249,31 @@ class NamingRules:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """``[limits]``: how much a volume file may make the parser read, hold and write.
+
+    Past a part limit the file is refused; past a picture limit the picture is skipped; past
+    a paragraph or article limit the article is quarantined. Each says which limit in one line.
+    """
+
+    max_total_bytes: int  # everything inflated from one volume file
+    max_document_bytes: int  # word/document.xml inflated
+    max_part_bytes: int  # any other XML part (styles, relationships) inflated
+    max_picture_bytes: int  # one picture inflated
+    max_ratio: int  # inflated / packed size of a member, checked past ratio_floor_bytes
+    ratio_floor_bytes: int
+    max_element_bytes: int  # XML of one body paragraph or table
+    max_body_elements: int  # paragraphs and tables (table cells' included) of the document
+    max_paragraph_chars: int  # visible text of one paragraph
+    max_article_chars: int  # visible text of one article (all its paragraphs and cells)
+
+    @classmethod
+    def load(cls) -> Limits:
+        """The limits of the default configuration (and $UPLOADER_CONFIG)."""
+        return load_config().limits
+
+
+@dataclass(frozen=True)
 class Config:
     """The merged configuration, immutable and typed per section."""
 
@@ -260,6 +285,7 @@ class Config:
     citation: Citation
     naming: NamingRules
     sources: tuple[Path, ...]
+    limits: Limits
 
     def section(self, name: str) -> Mapping[str, Any]:
         """A raw section (e.g. ``render``) as a read-only mapping."""
@@ -444,4 +470,5 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         citation=Citation.from_section(dict(data.get("citation", {}))),
         naming=_naming(data),
         sources=tuple(sources),
+        limits=typed(Limits, dict(data.get("limits", {})), "limits"),
     )

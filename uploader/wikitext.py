@@ -8,9 +8,12 @@ Modules that need one of these import it from here; none keeps its own copy.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+import tomllib
 import unicodedata
+from pathlib import Path
 
 # --- letters ------------------------------------------------------------------------------
 # Regex character-class bodies (use inside [...]). Kazakh Cyrillic with Ё, plus basic Latin.
@@ -41,37 +44,58 @@ QUALIFIER_RE = re.compile(r"\s*\([^)]*\)$")  # a final «(қала)» that tells
 MAX_TITLE_BYTES = 255
 TITLE_FORBIDDEN_CHARS = "#<>[]{}|"
 TITLE_FORBIDDEN_RE = re.compile(r"[#<>\[\]{}|\x00-\x1f\x7f\ufffd]")
-# Namespace prefixes (local and canonical) a page title from a volume must not start with.
-NAMESPACE_PREFIXES = frozenset(
-    {
-        "санат",
-        "category",
-        "үлгі",
-        "template",
-        "сурет",
-        "файл",
-        "file",
-        "image",
-        "қатысушы",
-        "user",
-        "уикипедия",
-        "wikipedia",
-        "project",
-        "mediawiki",
-        "модуль",
-        "module",
-        "анықтама",
-        "help",
-        "арнайы",
-        "special",
-        "медиа",
-        "media",
-        "талқылауы",
-        "talk",
-        "портал",
-        "portal",
-    }
-)
+TITLES_LIST = Path(__file__).parent / "defaults" / "titles.toml"  # the prefix word lists
+
+
+def _prefix_key(prefix: str) -> str:
+    return " ".join(prefix.replace("_", " ").split()).casefold()
+
+
+@functools.cache
+def _prefix_lists() -> tuple[frozenset[str], frozenset[str]]:
+    """The namespace and interwiki prefixes of ``defaults/titles.toml``, folded."""
+    with TITLES_LIST.open("rb") as fh:
+        data = tomllib.load(fh)
+    return (
+        frozenset(map(_prefix_key, data["namespaces"])),
+        frozenset(map(_prefix_key, data["interwiki"])),
+    )
+
+
+NAMESPACE_PREFIXES = frozenset(_prefix_lists()[0])
+INTERWIKI_PREFIXES = frozenset(_prefix_lists()[1])
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})*")
+# Characters a reader cannot see, or that turn the text around: format characters (bidi
+# marks, embeddings and isolates, zero-width spaces and joiners, the BOM, soft hyphens ...),
+# line and paragraph separators, fillers, and spaces other than the plain one.
+_INVISIBLE_EXTRA = frozenset("\u115f\u1160\u3164\uffa0\u034f\u180b\u180c\u180d\u180e\u2800")
+
+
+def invisible_chars(text: str) -> list[str]:
+    """The invisible or direction-control characters of ``text`` (as U+XXXX, each once)."""
+    found = []
+    for ch in dict.fromkeys(text):
+        cat = unicodedata.category(ch)
+        if cat in ("Cf", "Zl", "Zp") or (cat == "Zs" and ch != " ") or ch in _INVISIBLE_EXTRA:
+            found.append(f"U+{ord(ch):04X}")
+    return found
+
+
+def prefix_problem(title: str) -> str | None:
+    """Why the part of ``title`` before a colon makes it a non-article (None when it does not)."""
+    if ":" not in title:
+        return None
+    head = title.split(":", 1)[0]
+    key = _prefix_key(head)
+    if not key:
+        return "title starts with a colon"
+    if key in NAMESPACE_PREFIXES:
+        return f"title starts with a namespace prefix ({head}:)"
+    if key in INTERWIKI_PREFIXES or _LANGUAGE_CODE.fullmatch(key):
+        return f"title starts with an interwiki or language prefix ({head}:)"
+    return None
+
+
 # --- links --------------------------------------------------------------------------------
 # URI schemes MediaWiki turns into free external links ($wgUrlProtocols, default set).
 URI_SCHEMES = (
@@ -143,9 +167,12 @@ def title_problems(title: str) -> list[str]:
         problems.append(f"title contains forbidden character(s) {' '.join(map(repr, bad))}")
     if len(norm.encode("utf-8")) > MAX_TITLE_BYTES:
         problems.append(f"title longer than {MAX_TITLE_BYTES} bytes in UTF-8")
-    prefix = norm.split(":", 1)[0].strip().casefold() if ":" in norm else ""
-    if prefix in NAMESPACE_PREFIXES:
-        problems.append(f"title starts with a namespace prefix ({prefix}:)")
+    prefix = prefix_problem(norm)
+    if prefix is not None:
+        problems.append(prefix)
+    hidden = invisible_chars(title)
+    if hidden:
+        problems.append(f"title contains invisible or direction characters ({' '.join(hidden)})")
     if norm.startswith((".", "/", "~")) or "/./" in norm or "/../" in norm:
         problems.append("title is a relative path")
     if "~~~" in norm or ("&" in norm and re.search(r"&[#\w]+;", norm)):

@@ -594,13 +594,18 @@ def _php_string(value: str) -> str:
 
 def _extra_settings(root: Path) -> str:
     """PHP appended to the generated LocalSettings.php: private folders, BotPasswords,
-    the tester group, and the faults read from faults.json on every request."""
+    Cite, ParserFunctions and magic links, the tester group, and the faults read from
+    faults.json on every request."""
     return f"""
 # ----- kazenc test harness (tests/wiki/server.py) -----
 $wgUploadDirectory = {_php_string(str(root / "images"))};
 $wgCacheDirectory = {_php_string(str(root / "cache"))};
 $wgEnableBotPasswords = true;
 $wgShowExceptionDetails = true;
+# As on kk.wikipedia: footnotes, parser functions and the ISBN/PMID/RFC magic links on.
+wfLoadExtension( 'Cite' );
+wfLoadExtension( 'ParserFunctions' );
+$wgEnableMagicLinks = [ 'ISBN' => true, 'PMID' => true, 'RFC' => true ];
 $wgGroupPermissions['{HUMAN_GROUP}']['noratelimit'] = true;
 
 $kazFaultsFile = {_php_string(str(root / "faults.json"))};

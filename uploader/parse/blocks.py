@@ -39,6 +39,7 @@ from uploader.parse.numbering import Counters
 from uploader.parse.package import DocxPackage, ParaStyle, R, W, check_wordprocessingml
 from uploader.parse.runs import RunStyle, merge, read_rpr
 from uploader.parse.symbols import PUA_RE, decode_symbols, is_symbol_font
+from uploader.parse.zipread import ITERPARSE_OPTIONS, refuse_doctype
 
 A_BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
 V_IMAGEDATA = "{urn:schemas-microsoft-com:vml}imagedata"
@@ -649,6 +650,7 @@ def _merge_fast(
     whether each is letter-spaced."""
     spans: list[Span] = []
     spaced: list[bool] = []
+    pieces: list[list[str]] = []  # the texts of each span, joined once (linear)
     last = None
     for i, text in enumerate(texts):
         if drop_empty and not text:
@@ -656,13 +658,18 @@ def _merge_fast(
         key = keys[i]
         assert key is not None  # legacy runs take the slow path
         if key == last:
-            prev = spans[-1]
-            spans[-1] = Span(prev.text + text, prev.bold, prev.italic, prev.vert)
+            pieces[-1].append(text)
         else:
             bold, italic, vert, letter_spaced = key
             spans.append(Span(text, bold, italic, vert))
+            pieces.append([text])
             spaced.append(letter_spaced)
             last = key
+    if len(pieces) < len(texts):  # some runs merged
+        for k, texts_k in enumerate(pieces):
+            if len(texts_k) > 1:
+                prev = spans[k]
+                spans[k] = Span("".join(texts_k), prev.bold, prev.italic, prev.vert)
     return tuple(spans), tuple(spaced)
 
 
@@ -700,13 +707,20 @@ def _merge_adjacent(spans: list[RawSpan]) -> tuple[RawSpan, ...]:
     if len(spans) < 2:
         return tuple(spans)
     merged: list[RawSpan] = [spans[0]]
+    texts: list[list[str]] = [[spans[0].text]]  # joined once at the end (linear)
     for s in spans[1:]:
         prev = merged[-1]
         if s[1:5] == prev[1:5] and s.text != "\n" and prev.text != "\n":
-            merged[-1] = prev._replace(text=prev.text + s.text, legacy=prev.legacy or s.legacy)
+            texts[-1].append(s.text)
+            if s.legacy and not prev.legacy:
+                merged[-1] = prev._replace(legacy=True)
         else:
             merged.append(s)
-    return tuple(merged)
+            texts.append([s.text])
+    return tuple(
+        m if len(t) == 1 else m._replace(text="".join(t))
+        for m, t in zip(merged, texts, strict=True)
+    )
 
 
 def _is_top_level(parent: etree._Element | None) -> bool:
@@ -740,22 +754,38 @@ def iter_blocks(pkg: DocxPackage) -> Iterator[Block]:
     held: Block | None = None  # a paragraph whose mark is deleted, waiting for the next one
     try:
         with pkg.open_document() as stream:
-            for _, el in etree.iterparse(
-                stream,
-                events=("end",),
-                tag=(_P, _TBL, _ALT_CHUNK),
-                huge_tree=True,
-                remove_comments=True,
-            ):
+            events = etree.iterparse(
+                stream, events=("end",), tag=(_P, _TBL, _ALT_CHUNK), **ITERPARSE_OPTIONS
+            )
+            body = None
+            cleaned = 0  # bytes read when the read elements were last dropped
+            for seen, (_, el) in enumerate(events, 1):
+                if seen > stream.element_count_cap:
+                    stream.too_many_elements()
                 parent = el.getparent()
-                if not _is_top_level(parent):
-                    continue
-                block = _read_one(reader, el, index)
+                if parent is not body:
+                    if not _is_top_level(parent):
+                        continue
+                    if parent is not None and parent.tag == _BODY:
+                        body = parent
+                if not index:
+                    refuse_doctype(el, pkg.display, pkg.main)
+                # An empty paragraph (<w:p/>) needs no reading and yields nothing (it would be
+                # dropped): hostile files hold millions.
+                full = len(el) or el.tag != _P  # an altChunk is empty and still reported
+                block = _read_one(reader, el, index) if full else None
+                if full:
+                    el.clear(keep_tail=False)
+                stream.mark()
                 index += 1
-                el.clear(keep_tail=False)
-                if parent is not None:
-                    while el.getprevious() is not None:
-                        del parent[0]
+                if parent is not None and (full or stream.read_bytes - cleaned > 1 << 16):
+                    del parent[: parent.index(el)]
+                    cleaned = stream.read_bytes
+                if block is None:
+                    if held is not None:  # a deleted mark before an empty paragraph
+                        yield held
+                        held = None
+                    continue
                 if held is not None:
                     if block.is_table or block.error:
                         yield held

@@ -8,21 +8,33 @@ with its namespaces renamed to the transitional ones. Every failure becomes one
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO, cast
+from typing import cast
 
 from lxml import etree
 
+from uploader.config import Limits
 from uploader.errors import InputError
 from uploader.parse.numbering import NumberingDefs, read_numbering
 from uploader.parse.runs import RunStyle, is_on, merge, read_rpr
+from uploader.parse.zipread import (
+    Budget,
+    LimitExceeded,
+    MemberStream,
+    check_archive,
+    image_problem,
+    parse_part,
+    resolve_target,
+)
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -55,24 +67,45 @@ class DocxPackage:
     default_run: RunStyle
     default_para: str | None
     media: dict[str, str]  # relationship id → part name (word/media/...)
+    budget: Budget
     main: str = DOCUMENT  # the main document part (found through _rels/.rels)
     strict: bool = False  # Strict Open XML: namespaces are read as their transitional twins
     numbering: NumberingDefs = field(default_factory=NumberingDefs)
+    # Pictures skipped (too large, not an image) since the last ``take_skipped``: the reasons.
+    skipped: list[str] = field(default_factory=list)
 
-    def open_document(self) -> IO[bytes]:
-        """A stream over the main document part (word/document.xml in most files)."""
-        stream = self.zf.open(self.main)
-        return cast(IO[bytes], _TransitionalStream(stream)) if self.strict else stream
+    def open_document(self) -> MemberStream:
+        """A budgeted stream over the main document part (``mark()`` after each body
+        element), its namespaces renamed to the transitional ones for a Strict file."""
+        limits = self.budget.limits
+        stream = self.budget.open(self.main, limits.max_document_bytes, "max_document_bytes")
+        stream.element_cap = limits.max_element_bytes
+        return cast(MemberStream, _TransitionalStream(stream)) if self.strict else stream
 
     def read_media(self, rel_id: str) -> tuple[str, bytes] | None:
-        """The part name and bytes of an embedded image, or None when it is missing."""
+        """The part name and bytes of an embedded image, or None when it is missing or was
+        skipped (too large, not an image: the reason is kept for ``take_skipped``)."""
         part = self.media.get(rel_id)
         if part is None:
             return None
+        limits = self.budget.limits
         try:
-            return part, self.zf.read(part)
-        except (KeyError, zipfile.BadZipFile, OSError):
+            data = self.budget.read(part, limits.max_picture_bytes, "max_picture_bytes")
+        except LimitExceeded as exc:
+            self.skipped.append(f"picture skipped: {exc.message}")
             return None
+        except (KeyError, zipfile.BadZipFile, OSError, EOFError):
+            return None
+        problem = image_problem(part, data)
+        if problem is not None:
+            self.skipped.append(f"picture skipped: {problem}")
+            return None
+        return part, data
+
+    def take_skipped(self) -> list[str]:
+        """The pictures skipped since the last call, and why (the list is emptied)."""
+        out, self.skipped[:] = list(self.skipped), []
+        return out
 
     def close(self) -> None:
         """Close the underlying zip."""
@@ -154,17 +187,6 @@ def _read_media(rels: list[tuple[str, str, str]]) -> dict[str, str]:
     return {rid: target for rid, kind, target in rels if kind == "image"}
 
 
-def _normalise_part(part: str) -> str:
-    parts: list[str] = []
-    for piece in part.split("/"):
-        if piece == "..":
-            if parts:
-                parts.pop()
-        elif piece and piece != ".":
-            parts.append(piece)
-    return "/".join(parts)
-
-
 def _sniff(path: Path, display: str) -> bytes:
     try:
         with path.open("rb") as fh:
@@ -201,7 +223,7 @@ def _is_encrypted_cfb(path: Path) -> bool:
     )
 
 
-def convert_doc(path: Path, display: str, workdir: Path) -> Path:
+def convert_doc(path: Path, display: str, workdir: Path, timeout: float = 600) -> Path:
     """Convert a legacy Word 97–2003 .doc to .docx with LibreOffice, or explain how to get it."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
@@ -215,25 +237,71 @@ def convert_doc(path: Path, display: str, workdir: Path) -> Path:
         soffice,
         f"-env:UserInstallation=file://{profile}",
         "--headless",
+        # Only the Word 97 import filter: a damaged .doc fails instead of being read as text.
+        "--infilter=MS Word 97",
         "--convert-to",
         "docx",
         "--outdir",
         str(workdir),
         str(path),
     ]
-    try:
-        subprocess.run(cmd, capture_output=True, timeout=600, check=True)
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError):
-        raise InputError(display, "LibreOffice could not convert this .doc to .docx") from None
+    _run_in_own_group(cmd, display, timeout, workdir)
     out = workdir / (path.stem + ".docx")
     if not out.exists():
-        raise InputError(display, "LibreOffice produced no .docx for this .doc")
+        raise InputError(
+            display, "LibreOffice cannot read this .doc (damaged, or not a Word 97-2003 file)"
+        )
     return out
 
 
+def _run_in_own_group(cmd: list[str], display: str, timeout: float, home: Path) -> None:
+    """Run LibreOffice in its own process group; on a timeout end the whole group
+    (``soffice`` starts ``soffice.bin``, which would otherwise be left running)."""
+    # LibreOffice writes caches under $HOME (dconf ...): keep them in the work folder too.
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "XDG_CACHE_HOME": str(home),
+        "XDG_CONFIG_HOME": str(home),
+    }
+    try:
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            env=env,
+        )
+    except OSError as exc:
+        raise InputError(display, f"LibreOffice cannot be started ({exc.strerror})") from None
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise InputError(
+            display, f"LibreOffice did not convert this .doc within {timeout:.0f} s; stopped it"
+        ) from None
+    finally:
+        _kill_group(proc)
+    if proc.returncode != 0:
+        raise InputError(display, "LibreOffice could not convert this .doc to .docx")
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """End every process of ``proc``'s group (after it ended: whatever it left behind)."""
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=10)
+
+
 @contextmanager
-def open_volume(path: str | Path) -> Iterator[DocxPackage]:
-    """Open a volume file (.docx, or .doc through LibreOffice) and check it can be parsed."""
+def open_volume(path: str | Path, limits: Limits | None = None) -> Iterator[DocxPackage]:
+    """Open a volume file (.docx, or .doc through LibreOffice) and check it can be parsed.
+
+    Every part is read within ``limits`` (the configured ``[limits]`` when None).
+    """
+    limits = limits if limits is not None else Limits.load()
     display = str(path)
     path = Path(path)
     head = _sniff(path, display)
@@ -251,14 +319,14 @@ def open_volume(path: str | Path) -> Iterator[DocxPackage]:
                     display, "is a damaged zip (truncated or corrupt); get a fresh copy"
                 )
             raise InputError(display, _describe_non_zip(head))
-        pkg = _open_zip(path, display)
+        pkg = _open_zip(path, display, limits)
         try:
             yield pkg
         finally:
             pkg.close()
 
 
-def _open_zip(path: Path, display: str) -> DocxPackage:
+def _open_zip(path: Path, display: str, limits: Limits) -> DocxPackage:
     try:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
@@ -267,18 +335,20 @@ def _open_zip(path: Path, display: str) -> DocxPackage:
         ) from None
     except OSError as exc:
         raise InputError(display, f"cannot be read ({exc.strerror})") from None
+    budget = Budget(zf, display, limits)
     try:
+        check_archive(zf, display)
         names = set(zf.namelist())
-        main, strict = main_part(zf, names, display)
+        main, strict = main_part(budget, names)
         info = zf.getinfo(main)
         if info.flag_bits & 0x1:
             raise InputError(display, "is encrypted; remove the password in Word and save again")
-        rels = part_rels(zf, main)
+        rels = part_rels(budget, main)
         paras, chars, default_run, default_para = _read_styles(
-            _related_xml(zf, rels, "styles", strict)
+            _related_xml(budget, rels, "styles", strict)
         )
         media = _read_media(rels)
-        numbering = read_numbering(_related_xml(zf, rels, "numbering", strict))
+        numbering = read_numbering(_related_xml(budget, rels, "numbering", strict))
     except InputError:
         zf.close()
         raise
@@ -286,7 +356,18 @@ def _open_zip(path: Path, display: str) -> DocxPackage:
         zf.close()
         raise InputError(display, f"is damaged ({exc.__class__.__name__}: {exc})") from None
     return DocxPackage(
-        path, display, zf, paras, chars, default_run, default_para, media, main, strict, numbering
+        path,
+        display,
+        zf,
+        paras,
+        chars,
+        default_run,
+        default_para,
+        media,
+        budget,
+        main,
+        strict,
+        numbering,
     )
 
 
@@ -346,7 +427,7 @@ class _TransitionalStream:
     while the rest waits for the next chunk.
     """
 
-    def __init__(self, raw: IO[bytes]) -> None:
+    def __init__(self, raw: MemberStream) -> None:
         self._raw = raw
         self._rest = b""
 
@@ -366,6 +447,9 @@ class _TransitionalStream:
     def close(self) -> None:
         self._raw.close()
 
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._raw, name)  # the budget's counters and marks
+
     def __enter__(self) -> _TransitionalStream:
         return self
 
@@ -373,13 +457,14 @@ class _TransitionalStream:
         self.close()
 
 
-def _read_xml(zf: zipfile.ZipFile, part: str, strict: bool) -> etree._Element | None:
-    """A part parsed, or None when the package does not hold it."""
+def _read_xml(budget: Budget, part: str, strict: bool) -> etree._Element | None:
+    """A small part read within the budget and parsed safely, or None when the package
+    does not hold it."""
     try:
-        data = zf.read(part)
+        data = budget.read(part, budget.limits.max_part_bytes, "max_part_bytes")
     except KeyError:
         return None
-    return etree.fromstring(to_transitional(data) if strict else data)
+    return parse_part(to_transitional(data) if strict else data, budget.display, part)
 
 
 def _rels_of(part: str) -> str:
@@ -388,19 +473,16 @@ def _rels_of(part: str) -> str:
     return f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
 
 
-def _target(source: str, target: str) -> str:
+def _target(source: str, target: str) -> str | None:
     """A relationship target as a part name: absolute (``/word/x.xml``) or relative to the
-    folder of the part that holds the relationship."""
-    if target.startswith("/"):
-        return _normalise_part(target)
-    folder = source.rpartition("/")[0]
-    return _normalise_part(str(PurePosixPath(folder) / target) if folder else target)
+    folder of the part that holds the relationship; None when it climbs out of the package."""
+    return resolve_target(str(PurePosixPath(source).parent) if "/" in source else "", target)
 
 
-def _relationships(zf: zipfile.ZipFile, source: str) -> list[tuple[str, str, str, bool]]:
+def _relationships(budget: Budget, source: str) -> list[tuple[str, str, str, bool]]:
     """(id, type's last word, target part, is Strict) of each internal relationship of
     ``source`` ("" for the package)."""
-    root = _read_xml(zf, _rels_of(source) if source else "_rels/.rels", False)
+    root = _read_xml(budget, _rels_of(source) if source else "_rels/.rels", False)
     if root is None:
         return []
     out = []
@@ -408,23 +490,27 @@ def _relationships(zf: zipfile.ZipFile, source: str) -> list[tuple[str, str, str
         if rel.get("TargetMode") == "External":
             continue
         kind = rel.get("Type") or ""
+        target = _target(source, rel.get("Target") or "")
+        if target is None:  # climbs out of the package: read as missing
+            continue
         out.append(
             (
                 rel.get("Id") or "",
                 kind.rsplit("/", 1)[-1],
-                _target(source, rel.get("Target") or ""),
+                target,
                 kind.startswith("http://purl.oclc.org/"),
             )
         )
     return out
 
 
-def main_part(zf: zipfile.ZipFile, names: set[str], display: str) -> tuple[str, bool]:
+def main_part(budget: Budget, names: set[str]) -> tuple[str, bool]:
     """The main document part named by ``_rels/.rels`` (``word/document.xml`` in most files),
     and whether the package is Strict Open XML; an InputError when there is none."""
+    display = budget.display
     office = [
         (target, strict)
-        for _, kind, target, strict in _relationships(zf, "")
+        for _, kind, target, strict in _relationships(budget, "")
         if kind == _OFFICE_DOCUMENT
     ]
     main, strict = office[0] if office else (DOCUMENT, False)
@@ -437,29 +523,33 @@ def main_part(zf: zipfile.ZipFile, names: set[str], display: str) -> tuple[str, 
             )
         else:
             raise InputError(display, f"is a zip but not a Word document (no {DOCUMENT})")
-    kind = _content_type(zf, main)
+    kind = _content_type(budget, main)
     for marker, what in _NOT_WORD.items():
         if marker in kind:
             raise InputError(display, f"is {what}, not a Word document (.docx)")
-    with zf.open(main) as fh:
-        head = fh.read(1 << 14)
+    head = _head(budget, main)
     return main, strict or _STRICT_MARK + b"wordprocessingml/main" in head
 
 
 def check_wordprocessingml(pkg: DocxPackage) -> None:
     """Raise an InputError when the main part holds no WordprocessingML at all (a body with
     nothing this reader knows would otherwise read as a volume of 0 articles)."""
-    with pkg.zf.open(pkg.main) as fh:
-        head = fh.read(1 << 14)
+    head = _head(pkg.budget, pkg.main)
     if b"/wordprocessingml/" not in head:
         raise InputError(
             pkg.display, f"is not a Word document: its main part {pkg.main} is not WordprocessingML"
         )
 
 
-def _content_type(zf: zipfile.ZipFile, part: str) -> str:
+def _head(budget: Budget, part: str) -> bytes:
+    """The first 16 KiB of a part, read within the budget."""
+    with budget.open(part, budget.limits.max_document_bytes, "max_document_bytes") as fh:
+        return fh.read(1 << 14)
+
+
+def _content_type(budget: Budget, part: str) -> str:
     """The content type [Content_Types].xml gives ``part`` ("" when it does not say)."""
-    root = _read_xml(zf, "[Content_Types].xml", False)
+    root = _read_xml(budget, "[Content_Types].xml", False)
     if root is None:
         return ""
     for override in root.iter(_CT + "Override"):
@@ -468,16 +558,16 @@ def _content_type(zf: zipfile.ZipFile, part: str) -> str:
     return ""
 
 
-def part_rels(zf: zipfile.ZipFile, main: str) -> list[tuple[str, str, str]]:
+def part_rels(budget: Budget, main: str) -> list[tuple[str, str, str]]:
     """(id, type's last word, target part) of the main part's relationships."""
-    return [(rid, kind, target) for rid, kind, target, _ in _relationships(zf, main)]
+    return [(rid, kind, target) for rid, kind, target, _ in _relationships(budget, main)]
 
 
 def _related_xml(
-    zf: zipfile.ZipFile, rels: list[tuple[str, str, str]], kind: str, strict: bool
+    budget: Budget, rels: list[tuple[str, str, str]], kind: str, strict: bool
 ) -> etree._Element | None:
     """The first part the main part relates to with ``kind`` (styles, numbering), parsed."""
     for _, rel_kind, target in rels:
         if rel_kind == kind:
-            return _read_xml(zf, target, strict)
+            return _read_xml(budget, target, strict)
     return None

@@ -36,10 +36,70 @@ _OPENERS = '«"('  # quotes and brackets before a headword's first letter
 
 
 class Draft(NamedTuple):
-    """An article's blocks, from its headword paragraph to the block before the next one."""
+    """An article's blocks, from its headword paragraph to the block before the next one.
+
+    ``overflow`` says which limit the article went past (its blocks are then only the first
+    and the last: the article is quarantined, and memory stays flat).
+    """
 
     match: HeadwordMatch
     blocks: tuple[Block, ...]
+    overflow: str = ""
+
+
+class TextLimits(NamedTuple):
+    """Caps on the visible text of one paragraph and of one article (0: no cap)."""
+
+    paragraph: int = 0
+    article: int = 0
+
+
+def block_chars(block: Block) -> int:
+    """The visible text length of a block (a table: all its cells)."""
+    if not block.is_table:
+        return len(block.text)
+    return sum(len(span.text) for row in block.rows for cell in row for span in cell)
+
+
+class _Current:
+    """The article being collected: its blocks, text size and the limit it went past."""
+
+    def __init__(self, match: HeadwordMatch, first: Block, limits: TextLimits) -> None:
+        self.match = match
+        self.blocks = [first]
+        self.limits = limits
+        self.size = 0
+        self.overflow = ""
+        self._measure(first)
+
+    def add(self, block: Block) -> None:
+        if self.overflow:
+            self.blocks[1:] = [block]  # keep the first and the last for the position
+            return
+        self.blocks.append(block)
+        self._measure(block)
+
+    def _measure(self, block: Block) -> None:
+        limits = self.limits
+        if not (limits.paragraph or limits.article):
+            return
+        chars = block_chars(block)
+        self.size += chars
+        if limits.paragraph and chars > limits.paragraph:
+            self.overflow = (
+                f"¶{block.index} has {chars} characters, past [limits] max_paragraph_chars = "
+                f"{limits.paragraph}; article set aside"
+            )
+        elif limits.article and self.size > limits.article:
+            self.overflow = (
+                f"article text passes [limits] max_article_chars = {limits.article} at "
+                f"¶{block.index}; article set aside"
+            )
+        if self.overflow:
+            self.blocks[1:] = self.blocks[-1:] if len(self.blocks) > 1 else []
+
+    def draft(self) -> Draft:
+        return Draft(self.match, tuple(self.blocks), self.overflow)
 
 
 class Skipped(NamedTuple):
@@ -47,6 +107,9 @@ class Skipped(NamedTuple):
 
     block: Block
     reason: str
+
+
+_NO_LIMITS = TextLimits()
 
 
 class _Item(NamedTuple):
@@ -296,53 +359,54 @@ def segment(
     report: Report | None = None,
     label: str = "",
     lookahead: int = 60,
+    limits: TextLimits = _NO_LIMITS,
 ) -> Iterator[Draft | Skipped]:
     """Yield one Draft per article, and Skipped for text that belongs to none.
 
     ``lookahead`` bounds how many blocks are read ahead to weigh alphabetical order; order
-    notes go to ``report``'s review queue.
+    notes go to ``report``'s review queue. An article past one of ``limits`` keeps only its
+    first and last block and says which limit in ``Draft.overflow``.
     """
-    match: HeadwordMatch | None = None
-    current: list[Block] = []
+    current: _Current | None = None
     order = _Order(report, label)
     items = _Lookahead(_items(blocks), lookahead)
     last_text: Block | None = None
     for item in items:
         block = item.block
         if block.error:  # unreadable: belongs to the article it sits in, which is quarantined
-            if match is None:
+            if current is None:
                 yield Skipped(block, f"unreadable element outside any article ({block.error})")
             else:
-                current.append(block)
+                current.add(block)
             continue
         if not block.is_table and not block.spans and not block.images and not block.notes:
             continue  # empty or page-break paragraph (one holding a chart is reported)
         if item.match is not None and (
-            match is None or order.accepts(item, items, _ends_article(last_text))
+            current is None or order.accepts(item, items, _ends_article(last_text))
         ):
-            if match is not None:
-                yield Draft(match, tuple(current))
+            if current is not None:
+                yield current.draft()
             elif order.last == "":
                 order.accepts(item, items, False)
-            match, current, last_text = item.match, [block], block
+            current, last_text = _Current(item.match, block, limits), block
             order.after_rejected = False
             continue
-        order.after_rejected = item.match is not None and match is not None
+        order.after_rejected = item.match is not None and current is not None
         if not block.is_table and not block.floating and item.match is None:
             if item.divider:
-                if match is not None:
-                    yield Draft(match, tuple(current))
-                match, current = None, []
+                if current is not None:
+                    yield current.draft()
+                current = None
                 order.new_group(block.text.strip(" .").upper()[:1])
                 yield Skipped(block, "letter divider")
                 continue
             if is_running_head(block):
                 yield Skipped(block, "running head")
                 continue
-        if match is None:
+        if current is None:
             yield Skipped(block, "outside any article (front matter)")
         else:
-            current.append(block)
+            current.add(block)
             last_text = block
-    if match is not None:
-        yield Draft(match, tuple(current))
+    if current is not None:
+        yield current.draft()

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+from uploader.config import Limits
 from uploader.model import Article, Kind, SourcePos
 from uploader.parse.articles import Structure, structure
 from uploader.parse.blocks import Block, iter_blocks
@@ -33,7 +34,7 @@ from uploader.parse.naming import (
     words_of,
 )
 from uploader.parse.package import DocxPackage, open_volume
-from uploader.parse.segment import Draft, segment
+from uploader.parse.segment import Draft, TextLimits, segment
 from uploader.report import Report, Review
 from uploader.wikitext import fix_lookalikes
 
@@ -182,14 +183,20 @@ def iter_articles(
     volume: str | None = None,
     rules: NamingRules | None = None,
     corrections: str | Path | Corrections | None = None,
+    limits: Limits | None = None,
 ) -> Iterator[Article]:
     """Yield the articles of a volume file in document order.
 
     ``corrections`` is a corrections file (or loaded ``Corrections``); by default the file
-    ``NAME.corrections.toml`` beside the volume is used when it exists.
+    ``NAME.corrections.toml`` beside the volume is used when it exists. ``limits`` (the
+    configured ``[limits]`` when None) bound what the file may make the parser read: past a
+    part limit the file is refused (``InputError``), past a paragraph or article limit the
+    article is quarantined, past the picture limit the picture is skipped (a review item).
     """
     report = report if report is not None else Report()
     rules = rules or NamingRules.load()
+    limits = limits if limits is not None else Limits.load()
+    caps = TextLimits(limits.max_paragraph_chars, limits.max_article_chars)
     label = Path(path).name
     fixes = (
         corrections if isinstance(corrections, Corrections) else load_corrections(path, corrections)
@@ -214,17 +221,27 @@ def iter_articles(
             yield emit(art)
         group.clear()
 
-    with open_volume(path) as pkg:
-        drafts = segment(_read_ahead(iter_blocks(pkg)), report, label, rules.order_lookahead)
+    with open_volume(path, limits) as pkg:
+        blocks = _read_ahead(iter_blocks(pkg))
+        drafts = segment(blocks, report, label, rules.order_lookahead, caps)
         for item, found in correct_drafts(drafts, fixes, report, label):
+            pos = SourcePos(label, item.blocks[0].index, item.blocks[-1].index)
+            if item.overflow:
+                report.quarantine(pos, item.overflow, item.match.headword)
+                continue
             try:
                 article = _build(item, pkg, label, volume, rules, lex, report)
             except Exception as exc:  # one bad article never sinks a volume
-                pos = SourcePos(label, item.blocks[0].index, item.blocks[-1].index)
                 report.quarantine(
                     pos, f"cannot be parsed ({exc.__class__.__name__}: {exc})", item.match.headword
                 )
                 continue
+            finally:
+                skipped = pkg.take_skipped()
+                for reason in skipped:
+                    report.flag(Review.LEFT_OUT, pos, reason, item.match.headword)
+            if skipped:  # also on the page, where the preview shows it
+                article = replace(article, warnings=(*article.warnings, *skipped))
             if found:
                 article = _corrected(article, found, report)
             if any(c.title is not None for c in found):

@@ -15,7 +15,7 @@ from uploader.config import Config
 from uploader.errors import UploaderError
 from uploader.model import Article, Page
 from uploader.parse import iter_articles
-from uploader.pipeline.title_index import build_index
+from uploader.pipeline.title_index import build_index, volume_index
 from uploader.render import RenderContext, render
 from uploader.render.article import RenderedPage
 from uploader.render.title_index import TitleIndex
@@ -46,17 +46,31 @@ def title_index_for(
     report: Report,
     volume: str | None,
     corrections: Path | None = None,
+    write: bool = True,
 ) -> TitleIndex:
-    """The title index over all configured volumes plus ``path`` (cached, see title_index);
-    ``corrections`` is the corrections file given for ``path``, if any."""
+    """The title index over all configured volumes plus ``path`` (cached, see title_index).
+
+    ``corrections`` is the corrections file given for ``path``, if any. A file that is not a
+    configured volume is indexed but not cached; ``write`` False reads the caches but writes
+    none (a preview writes nothing outside its folder).
+    """
     volumes = dict(config.volumes)
-    volumes[volume if volume is not None else f"file:{Path(path).resolve()}"] = Path(path)
+    if volume is not None:
+        volumes[volume] = Path(path)
     if not config.render.title_index:
         volumes = {k: v for k, v in volumes.items() if Path(v) == Path(path)}
     given = {Path(path).resolve(): Path(corrections)} if corrections is not None else None
-    return build_index(
-        volumes, cache_dir=config.title_index_cache(), report=report, corrections=given
+    index = build_index(
+        volumes,
+        cache_dir=config.title_index_cache(),
+        report=report,
+        corrections=given,
+        write=write,
     )
+    if volume is None and Path(path).is_file():
+        key = f"file:{Path(path).resolve()}"
+        index.merge(volume_index(Path(path), key, None, corrections))
+    return index
 
 
 def iter_pages(

@@ -51,16 +51,21 @@ def cache_file(cache_dir: Path, path: Path) -> Path:
 
 
 def volume_index(
-    path: Path, volume: str, cache_dir: Path | None = None, corrections: Path | None = None
+    path: Path,
+    volume: str,
+    cache_dir: Path | None = None,
+    corrections: Path | None = None,
+    write: bool = True,
 ) -> TitleIndex:
-    """The index of one volume file, from its cache file when the file is unchanged."""
+    """The index of one volume file, from its cache file when the file is unchanged
+    (``write``: else built and cached; otherwise built and not cached)."""
     stamp = _stamp(path, corrections)
     cache = cache_file(cache_dir, path) if cache_dir is not None else None
     cached = _read_cache(cache, stamp)
     if cached is not None:
         return cached
     index = TitleIndex.from_articles(_iter_volume(path, volume, corrections))
-    if cache is not None:
+    if cache is not None and write:
         _write_cache(cache, stamp, index)
     return index
 
@@ -70,13 +75,15 @@ def build_index(
     cache_dir: Path | None = None,
     report: Report | None = None,
     corrections: Mapping[Path, Path] | None = None,
+    write: bool = True,
 ) -> TitleIndex:
     """Index every volume file that exists, each cached in ``cache_dir`` (one JSON per file).
 
     A cache file is used while its volume file (and corrections file) keeps its path,
     modification time and size. ``corrections`` maps a resolved volume path to a corrections
-    file given explicitly (others use the file beside the volume). Missing volume files are
-    skipped with a warning in ``report``.
+    file given explicitly (others use the file beside the volume); ``write`` False leaves
+    the cache folder as it is (a preview writes only its own folder). Missing volume files
+    are skipped with a warning in ``report``.
     """
     index = TitleIndex()
     seen: set[Path] = set()
@@ -90,7 +97,7 @@ def build_index(
             continue
         seen.add(path.resolve())
         fixes = (corrections or {}).get(path.resolve())
-        index.merge(volume_index(path, key, cache_dir, fixes))
+        index.merge(volume_index(path, key, cache_dir, fixes, write))
     return index
 
 

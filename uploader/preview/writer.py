@@ -23,29 +23,41 @@ from uploader.preview.html import HtmlReport
 from uploader.report import Report
 
 _UNSAFE = re.compile(r"[^\w\-.,() ]+")
+# File names are cut to MAX_NAME letters and MAX_NAME_BYTES of UTF-8 (file systems allow 255
+# bytes, not 255 letters), leaving room for a "-N" counter and the suffix.
 MAX_NAME = 120
+MAX_NAME_BYTES = 200
 
 
 def safe_name(title: str) -> str:
-    """A file-system-safe, readable file stem for a page title."""
+    """A file-system-safe, readable file stem for a page title (at most MAX_NAME letters
+    and MAX_NAME_BYTES bytes)."""
     text = unicodedata.normalize("NFC", title)
     text = _UNSAFE.sub("_", text).strip(" ._") or "page"
-    return text[:MAX_NAME].rstrip(" ._") or "page"
+    text = text[:MAX_NAME].encode("utf-8")[:MAX_NAME_BYTES].decode("utf-8", "ignore")
+    return text.rstrip(" ._") or "page"
+
+
+def name_key(name: str) -> str:
+    """What makes two file names the same on some file system: case and Unicode form."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFKC", name).casefold())
 
 
 class _Names:
-    """Hands out unique file names inside one directory."""
+    """Hands out unique file names inside one directory: names that differ only in case or
+    Unicode normalisation get a counter, so none overwrites another anywhere."""
 
     def __init__(self) -> None:
         self.used: set[str] = set()
 
     def take(self, stem: str, suffix: str) -> str:
+        """A name ``stem[-N]suffix`` not yet handed out (compared by ``name_key``)."""
         name = stem + suffix
         counter = 2
-        while name.casefold() in self.used:
+        while name_key(name) in self.used:
             name = f"{stem}-{counter}{suffix}"
             counter += 1
-        self.used.add(name.casefold())
+        self.used.add(name_key(name))
         return name
 
 

@@ -518,6 +518,8 @@ def _page_info(page: Mapping[str, Any]) -> PageInfo:
     title = str(page.get("title", ""))
     if page.get("invalid"):
         return PageInfo(title, False, invalid=str(page.get("invalidreason", "invalid title")))
+    if page.get("ns", 0) != 0:  # the wiki read a namespace prefix: never an article
+        return PageInfo(title, False, invalid=f"the wiki puts it in namespace {page['ns']}, not 0")
     create_level = ""
     for prot in page.get("protection", []):
         if prot.get("type") == "create":

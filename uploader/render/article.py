@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +24,11 @@ from uploader.model import Article, Kind, Page, Paragraph, Picture, Role, Table
 from uploader.render.abbrev import Abbreviations, HeadwordInitials
 from uploader.render.escape import escape_text, is_linkable
 from uploader.render.inline import (
+    BR,
     Seg,
     emit,
     has_text,
     map_text,
-    plain,
     protect_latin,
     replace_lead,
     segments,
@@ -435,7 +435,7 @@ def _link_crossrefs(work: _Work, segs: list[Seg]) -> list[Seg]:
             seg.italic
             and seg.is_text
             and seg.vert.value == ""
-            and marker_end.search(plain(out)) is not None
+            and marker_end.search(_plain_tail(out, len(marker) + 1)) is not None
         ):
             target_text = seg.text.strip()
             tail = _TRAILING.search(target_text)
@@ -448,10 +448,25 @@ def _link_crossrefs(work: _Work, segs: list[Seg]) -> list[Seg]:
                     out.append(Seg(text=trailing, italic=seg.italic, bold=seg.bold))
                 continue
         out.append(seg)
-    for target in work.article.crossrefs:
-        if _ref_key(target) not in work.linked:
-            out = _link_plain(work, out, target, marker)
-    return out
+    return _link_listed(work, out, marker)
+
+
+def _plain_tail(segs: list[Seg], letters: int) -> str:
+    """The end of ``plain(segs)`` holding at least ``letters`` non-space characters, or all
+    of it; a cut tail starts with NUL (so ``^`` cannot match there). Linear over a paragraph:
+    the walk back stops at the first segments that carry text."""
+    pieces: list[str] = []
+    found = 0
+    for seg in reversed(segs):
+        if seg.raw is None:
+            pieces.append(seg.text)
+            found += len(seg.text) - seg.text.count(" ")
+        elif seg.raw == BR:
+            pieces.append(" ")
+        if found >= letters:
+            pieces.append("\x00")
+            break
+    return "".join(reversed(pieces))
 
 
 def _reword_marker(out: list[Seg], marker: str, word: str) -> None:
@@ -503,23 +518,62 @@ def _link_one(work: _Work, target: str, seg: Seg) -> list[Seg]:
     return [Seg(text=target, bold=seg.bold, link=title if is_linkable(title) else target)]
 
 
-def _link_plain(work: _Work, segs: list[Seg], target: str, marker: str) -> list[Seg]:
-    pattern = re.compile(_MARKER_TAIL + re.escape(marker) + r"\s+(" + re.escape(target) + ")")
-    for i, seg in enumerate(segs):
-        if not seg.is_text:
+def _link_listed(work: _Work, segs: list[Seg], marker: str) -> list[Seg]:
+    """Link each listed cross-reference not linked yet at its first «marker target» in the
+    paragraph, in one pass (at each marker, the targets are looked up by length)."""
+    pending: dict[str, int] = {}  # target → its place in the list (the first one wins)
+    for order, target in enumerate(work.article.crossrefs):
+        if target and _ref_key(target) not in work.linked:
+            pending.setdefault(target, order)
+    if not pending:
+        return segs
+    lengths = sorted({len(t) for t in pending})
+    pattern = re.compile(_MARKER_TAIL + re.escape(marker) + r"\s+")
+    out: list[Seg] = []
+    for seg in segs:
+        if not seg.is_text or marker not in seg.text:
+            out.append(seg)
             continue
-        m = pattern.search(seg.text)
-        if m:
-            word = work.ctx.abbreviations.crossref_word or marker
-            gap = seg.text[m.start() + len(marker) : m.start(1)]
-            head = seg.text[: m.start()] + word + gap
-            links = _links_for(work, target, seg)
-            rest = replace(seg, text=seg.text[m.end(1) :])
-            new = [replace(seg, text=head), *links]
-            if rest.text:
-                new.append(rest)
-            return [*segs[:i], *new, *segs[i + 1 :]]
-    return segs
+        out.extend(_link_in_seg(work, seg, pattern, marker, pending, lengths))
+    return out
+
+
+def _link_in_seg(
+    work: _Work,
+    seg: Seg,
+    pattern: re.Pattern[str],
+    marker: str,
+    pending: dict[str, int],
+    lengths: list[int],
+) -> list[Seg]:
+    text = seg.text
+    out: list[Seg] = []
+    last = 0
+    word = work.ctx.abbreviations.crossref_word or marker
+    for m in pattern.finditer(text):
+        if m.start() < last or not pending:
+            continue
+        start = m.end()
+        found = [
+            (pending[text[start : start + n]], text[start : start + n])
+            for n in lengths
+            if text[start : start + n] in pending
+        ]
+        if not found:
+            continue
+        target = min(found)[1]
+        del pending[target]
+        if _ref_key(target) in work.linked:
+            continue
+        gap = text[m.start() + len(marker) : start]
+        out.append(seg.with_text(text[last : m.start()] + word + gap))
+        out.extend(_links_for(work, target, seg))
+        last = start + len(target)
+    if not out:
+        return [seg]
+    if text[last:]:
+        out.append(seg.with_text(text[last:]))
+    return out
 
 
 def _see_also(work: _Work) -> list[WikiMarkup]:

@@ -8,6 +8,7 @@ balancing every piece of markup it adds.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from collections.abc import Callable, Iterable
@@ -59,8 +60,12 @@ def segments(spans: Iterable[Span]) -> list[Seg]:
     """Spans → segments: line breaks become ``<br />``, spaces collapse, equal formats merge."""
     out: list[Seg] = []
     last: Seg | None = None  # the last segment when it is text (formatting can merge)
+    merged: list[str] = []  # the texts merged into ``last`` (joined once: linear)
     for span in spans:
         if span.is_break:
+            if len(merged) > 1 and last is not None:
+                last.text = "".join(merged)
+            merged = []
             out.append(Seg(raw=BR))
             last = None
             continue
@@ -75,10 +80,15 @@ def segments(spans: Iterable[Span]) -> list[Seg]:
         if vert is Vert.BASELINE and not text.strip():
             bold = italic = False  # formatting on whitespace is invisible
         if last is not None and last.bold == bold and last.italic == italic and last.vert == vert:
-            last.text = last.text + text
+            merged.append(text)
         else:
+            if len(merged) > 1 and last is not None:
+                last.text = "".join(merged)
             last = Seg(text, bold, italic, vert)
+            merged = [text]
             out.append(last)
+    if len(merged) > 1 and last is not None:
+        last.text = "".join(merged)
     _collapse_spaces(out)
     return _spaces_outside(out)
 
@@ -141,18 +151,28 @@ def plain(segs: Iterable[Seg]) -> str:
     return "".join(" " if s.raw == BR else s.text for s in segs if s.raw is None or s.raw == BR)
 
 
+# How much of the paragraph around a segment ``map_text`` passes on: the rules look at the
+# word or sentence mark next to it, never further (a bounded window keeps paragraphs linear).
+_CONTEXT = 256
+
+
 def map_text(segs: list[Seg], func: Callable[[str, str, str], str]) -> list[Seg]:
     """Apply ``func(text, before, after)`` to every text segment.
 
-    ``before`` and ``after`` are the paragraph's plain text around the segment (as printed).
+    ``before`` and ``after`` are the paragraph's plain text around the segment (as printed),
+    up to a few hundred characters each way; ``after`` is blank only at the paragraph's end.
     """
     pieces = [" " if s.raw == BR else s.text if s.raw is None else "" for s in segs]
     full = "".join(pieces)
+    text_end = len(full.rstrip())
     offset = 0
     for seg, piece in zip(segs, pieces, strict=True):
         end = offset + len(piece)
         if seg.is_text and piece:
-            seg.text = func(piece, full[:offset], full[end:])
+            after = full[end : end + _CONTEXT]
+            if end < text_end and not after.strip():
+                after = full[end:text_end]
+            seg.text = func(piece, full[max(0, offset - _CONTEXT) : offset], after)
         offset = end
     return segs
 
@@ -296,33 +316,48 @@ def _latin_group(group: list[Seg], skip: re.Pattern[str] | None, single_words: b
         bounds.append((offset, offset + len(seg.text)))
         offset += len(seg.text)
     scripts = [ab for ab, seg in zip(bounds, group, strict=True) if seg.vert is not Vert.BASELINE]
+    script_ends = [b for _, b in scripts]
     zones = []
     for m in LATIN_RUN.finditer(text):
         if skip is not None and skip.fullmatch(m.group(0)):
             continue
-        touches_script = any(a < m.end() and m.start() < b for a, b in scripts)
+        k = bisect.bisect_right(script_ends, m.start())  # the first script ending after it
+        touches_script = k < len(scripts) and scripts[k][0] < m.end()
         if single_words or touches_script or not _LONE_WORD.fullmatch(m.group(0)):
             zones.append(m.span())
     if not zones:
         return group
+    starts = [a for a, _ in bounds]
     snapped = []
-    for start, end in zones:
-        for (a, b), seg in zip(bounds, group, strict=True):
-            if seg.vert is not Vert.BASELINE:
-                if a < start < b:
-                    start = a
-                if a < end < b:
-                    end = b
-        snapped.append((start, end))
+    for start, end in zones:  # a zone never splits a sup/sub: widen it to the whole run
+        snapped.append((_snap(start, starts, bounds, group), _snap(end, starts, bounds, group, 1)))
+    snapped.sort()
+    reach = list(itertools.accumulate((e for _, e in snapped), max))
+    zone_starts = [s for s, _ in snapped]
     cuts = sorted({p for zone in snapped for p in zone})
     out: list[Seg] = []
     for (a, b), seg in zip(bounds, group, strict=True):
-        points = [a] + [c for c in cuts if a < c < b] + [b]
+        inner = cuts[bisect.bisect_right(cuts, a) : bisect.bisect_left(cuts, b)]
+        points = [a, *inner, b]
         for p, q in itertools.pairwise(points):
-            piece = replace(seg, text=seg.text[p - a : q - a])
-            piece.latin = any(s <= p and q <= e for s, e in snapped)
+            piece = seg.with_text(seg.text[p - a : q - a])
+            k = bisect.bisect_right(zone_starts, p) - 1  # zones starting at or before p
+            piece.latin = k >= 0 and reach[k] >= q
             out.append(piece)
     return out
+
+
+def _snap(
+    pos: int, starts: list[int], bounds: list[tuple[int, int]], group: list[Seg], to_end: int = 0
+) -> int:
+    """``pos``, moved to the start (or, ``to_end``, the end) of a sup/sub run it falls inside."""
+    k = bisect.bisect_right(starts, pos) - 1
+    if k < 0:
+        return pos
+    a, b = bounds[k]
+    if group[k].vert is not Vert.BASELINE and a < pos < b:
+        return b if to_end else a
+    return pos
 
 
 _WANT: dict[tuple[bool, bool], tuple[str, ...]] = {
@@ -337,7 +372,7 @@ def emit(segs: Iterable[Seg]) -> str:
     """Write segments as one line of wikitext: escaped text, balanced markup."""
     out: list[str] = []
     stack: list[str] = []  # open quote markers, "'''" (bold) and "''" (italic)
-    in_latin = False
+    in_latin = 0  # where the open -{ sits in ``out`` (+1); 0 when none is open
     for seg in segs:
         if seg.raw is not None:
             if in_latin:
@@ -354,17 +389,22 @@ def emit(segs: Iterable[Seg]) -> str:
             _transition(out, stack, want)
         if seg.latin and not in_latin:
             out.append("-{")
-            in_latin = True
+            in_latin = len(out)
         out.append(_piece(seg))
     _close_latin(out, in_latin)
     _transition(out, stack, ())
     return escape_line_start("".join(out))
 
 
-def _close_latin(out: list[str], in_latin: bool) -> bool:
+def _close_latin(out: list[str], in_latin: int) -> int:
+    """Close the open ``-{``. A colon inside becomes ``&#58;``: the script converter reads
+    ``-{kk: Kazakh}-`` as a variant rule (and hides the text), never ``-{kk&#58; Kazakh}-``."""
     if in_latin:
+        for k in range(in_latin, len(out)):
+            if ":" in out[k]:
+                out[k] = out[k].replace(":", "&#58;")
         out.append("}-")
-    return False
+    return 0
 
 
 def _piece(seg: Seg) -> str:
