@@ -74,6 +74,7 @@ class RunConfig:
     stop_file: Path
     max_retries: int
     retry_wait: float
+    wait_out: float  # after max_retries, keep waiting out maxlag/ratelimited this long
     max_edits: int  # 0 = unlimited
     batch_size: int
 

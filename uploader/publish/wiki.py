@@ -45,6 +45,12 @@ RETRYABLE = frozenset(
         "internal_api_error_DBUnexpectedError",
     }
 )
+# Codes that say "not now" about the bot itself: once the retries are spent, the client keeps
+# waiting (up to [run] wait_out seconds, in steps of WAIT_OUT_STEP) instead of stopping.
+WAIT_OUT = frozenset({"maxlag", "ratelimited"})
+WAIT_OUT_STEP = 60.0
+# Codes that mean the session was lost: log in again once, then carry on.
+SESSION_LOST = frozenset({"assertuserfailed", "assertbotfailed", "notloggedin", "badtoken"})
 # Codes that mean the whole run cannot go on (login, rights, blocks).
 RUN_LEVEL = frozenset(
     {
@@ -122,13 +128,16 @@ class HttpTransport:
             raise ApiError("connection", type(exc).__name__) from None
         if resp.status_code >= 500 or resp.status_code == 429:
             lag = _float(resp.headers.get("Retry-After"))
-            raise ApiError("http", f"HTTP {resp.status_code}", lag)
+            code = "ratelimited" if resp.status_code == 429 else "http"
+            raise ApiError(code, f"HTTP {resp.status_code}", lag)
         try:
             data = resp.json()
         except ValueError:
             raise ApiError("badjson", f"HTTP {resp.status_code}, not JSON") from None
         if not isinstance(data, dict):
             raise ApiError("badjson", "not a JSON object")
+        if isinstance(data.get("error"), dict) and resp.headers.get("Retry-After"):
+            data["error"].setdefault("lag", _float(resp.headers["Retry-After"]))
         return data
 
 
@@ -178,6 +187,8 @@ class WikiClient:
         max_retries: int = 3,
         retry_wait: float = 5.0,
         sleep: Sleep = time.sleep,
+        relogin: Callable[[], None] | None = None,
+        wait_out: float = 0.0,
     ) -> None:
         self.transport = transport
         self.user = account_name(user)
@@ -185,6 +196,8 @@ class WikiClient:
         self.max_retries = max_retries
         self.retry_wait = retry_wait
         self.sleep = sleep
+        self.relogin = relogin  # renews a lost session (uploader.publish.session.api_login)
+        self.wait_out = wait_out  # seconds to keep waiting out lag/rate limits past retries
         self._token: str | None = None
 
     @property
@@ -204,21 +217,31 @@ class WikiClient:
         full.update(format="json", formatversion="2", maxlag=str(self.maxlag))
         full["assert"] = "user"
         attempt = 0
+        relogged = False
+        waited = 0.0
         while True:
             try:
                 return self._once(full, write)
             except ApiError as err:
+                if err.code in SESSION_LOST and self.relogin is not None and not relogged:
+                    relogged = True  # once per request: a second loss stops the run
+                    self.relogin()
+                    self._token = None
+                    continue
                 if not err.retryable:
                     raise
                 attempt += 1
-                if attempt > self.max_retries:
-                    raise WikiError(
-                        f"wiki keeps answering {err.code} ({err.info}) after "
-                        f"{self.max_retries} retries; stopped, resume later"
-                    ) from None
                 wait = min(self.retry_wait * 2 ** (attempt - 1), 600.0)
+                if attempt > self.max_retries:
+                    if err.code not in WAIT_OUT or waited >= self.wait_out:
+                        raise WikiError(
+                            f"wiki keeps answering {err.code} ({err.info}) after "
+                            f"{self.max_retries} retries; stopped, resume later"
+                        ) from None
+                    wait = min(wait, WAIT_OUT_STEP, self.wait_out - waited)
                 if err.lag:
                     wait = max(wait, float(err.lag))
+                waited += wait if attempt > self.max_retries else 0.0
                 log.warning(
                     "%s (%s); retry %d/%d in %.1fs",
                     err.code,
@@ -455,25 +478,33 @@ def setup_pywikibot(config: Config, base_dir: Path) -> Any:
 
 
 def login(config: Config, credentials: Credentials, base_dir: Path) -> Any:
-    """A logged-in pywikibot Site for the configured wiki; WikiError when login fails."""
+    """A logged-in pywikibot Site for the configured wiki; WikiError when login fails.
+
+    The API address is probed first (one line if it is no MediaWiki); pywikibot's own log
+    output is kept off the terminal while it logs in.
+    """
+    from uploader.publish.session import probe_api, quiet_pywikibot
+
+    probe_api(config.wiki.api, USER_AGENT)
     pywikibot = setup_pywikibot(config, base_dir)
     from pywikibot import exceptions
     from pywikibot.login import ClientLoginManager
 
     family, code = family_and_code(config.wiki.api, config.wiki.family, config.wiki.lang)
     try:
-        site = pywikibot.Site(code, family, user=credentials.account)
-        site.login(cookie_only=True)
-        if not site.logged_in():
-            manager = ClientLoginManager(
-                password=credentials.secret, site=site, user=credentials.login_name
-            )
-            manager.login_to_site()
-            manager.storecookiedata()
+        with quiet_pywikibot():
+            site = pywikibot.Site(code, family, user=credentials.account)
             site.login(cookie_only=True)
+            if not site.logged_in():
+                manager = ClientLoginManager(
+                    password=credentials.secret, site=site, user=credentials.login_name
+                )
+                manager.login_to_site()
+                manager.storecookiedata()
+                site.login(cookie_only=True)
     except exceptions.APIError as exc:
         raise WikiError(f"login as {credentials.login_name} failed: {exc.code}") from None
-    except (exceptions.Error, RuntimeError, OSError) as exc:
+    except (exceptions.Error, RuntimeError, OSError, ValueError, KeyError) as exc:
         raise WikiError(
             f"cannot reach or log in to {config.wiki.api}: {type(exc).__name__}"
         ) from None
@@ -485,8 +516,11 @@ def login(config: Config, credentials: Credentials, base_dir: Path) -> Any:
 def connect(
     config: Config, settings: RunConfig, credentials: Credentials, *, sleep: Sleep = time.sleep
 ) -> WikiClient:
-    """Log in and return a WikiClient speaking to the configured wiki."""
+    """Log in and return a WikiClient speaking to the configured wiki (which logs in again
+    by itself if the session is lost mid-run)."""
     from pywikibot.comms import http
+
+    from uploader.publish.session import api_login
 
     base_dir = settings.ledger.parent / "pywikibot"
     login(config, credentials, base_dir)
@@ -498,4 +532,6 @@ def connect(
         max_retries=settings.max_retries,
         retry_wait=settings.retry_wait,
         sleep=sleep,
+        relogin=lambda: api_login(transport, credentials.login_name, credentials.secret),
+        wait_out=settings.wait_out,
     )
