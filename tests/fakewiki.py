@@ -90,6 +90,9 @@ class FakeApi:
         raise AssertionError(f"unexpected action {action}")
 
     def _query(self, params: Mapping[str, str]) -> dict[str, Any]:
+        if params.get("list") == "usercontribs":  # ucshow=new; ucstart is not modelled
+            made = [t for t, revs in self.pages.items() if revs[0].user == params["ucuser"]]
+            return {"query": {"usercontribs": [{"title": t} for t in made]}}
         titles = params["titles"].split("|")
         normalized = [{"from": t, "to": norm(t)} for t in titles if norm(t) != t]
         pages = []

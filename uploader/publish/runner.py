@@ -36,6 +36,7 @@ from typing import Any, Protocol
 from uploader.config import RunConfig
 from uploader.errors import ConfigError, RunStopped, WikiError
 from uploader.model import Page
+from uploader.publish import recovery
 from uploader.publish.collisions import Collision, ledger_collisions, write_collisions
 from uploader.publish.decide import Action, Decision, decide
 from uploader.publish.ledger import Item, Ledger, State, expand
@@ -65,6 +66,8 @@ class Site(Protocol):
 
     def create(self, title: str, text: str, summary: str) -> int: ...
 
+    def created_since(self, since: float | None) -> set[str]: ...
+
 
 @dataclass
 class Outcome:
@@ -75,6 +78,7 @@ class Outcome:
     created: int = 0  # confirmed new pages (edits)
     own: int = 0  # already on the wiki from the bot, same text: recorded published
     exists: int = 0  # collisions left alone
+    forgotten: int = 0  # pages the bot made that the ledger had lost (see recovery.py)
     failed: int = 0
     skipped: int = 0
     requests: int = 0
@@ -89,6 +93,12 @@ class Outcome:
             f"volume {self.volume}: {self.created} created, {self.own} already ours, "
             f"{self.exists} exist (collisions), {self.failed} failed, {self.skipped} skipped; "
             f"{self.requests} API requests in {self.seconds:.1f}s"
+            + (
+                f"; WARNING: the ledger had lost {self.forgotten} page(s) the bot created "
+                "(deleted -wal or old copy?); found on the wiki and recorded as ours"
+                if self.forgotten
+                else ""
+            )
             + (f"; collisions: {self.collisions_report}" if self.collisions_report else "")
             + (f"; log: {self.log_file}" if self.log_file else "")
         )
@@ -214,6 +224,7 @@ class Runner:
     _fail_streak: int = 0
     _started: float = 0.0
     _articles: dict[str, State] = field(default_factory=dict)
+    _forgotten: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self.outcome = Outcome(self.volume, self.run_id)
@@ -224,6 +235,9 @@ class Runner:
         requests0 = self.site.requests
         batch: list[Item] = []
         try:
+            self.stopper.check()
+            created = self.site.created_since(recovery.since(self.ledger, self.run_id))
+            self._forgotten = recovery.forgotten(self.ledger, self.volume, created)
             for item in self.ledger.actionable(self.volume):
                 batch.append(item)
                 if len(batch) >= max(1, self.settings.batch_size):
@@ -264,9 +278,13 @@ class Runner:
                 return
         first = None
         ours = info.user == self.site.user and info.sha1 == item.sha1
-        if info.exists and item.state is State.IN_FLIGHT and not ours:
+        lost = recovery.wiki_title(item.title) in self._forgotten
+        if info.exists and not ours and (item.state is State.IN_FLIGHT or lost):
             first = self.site.first_revision(item.title)
-        self._act(item, info, decide(item.sha1, info, self.site.user, first))
+        decision = decide(item.sha1, info, self.site.user, first)
+        if lost and decision.action is Action.OWN:
+            self.outcome.forgotten += 1
+        self._act(item, info, decision)
 
     def _article_state(self, item: Item) -> State:
         state = self._articles.get(item.pos)

@@ -71,18 +71,30 @@ def _reason(exc: Exception) -> str:
     return type(exc).__name__
 
 
+class _Silence(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
+
+
 @contextmanager
 def quiet_pywikibot() -> Iterator[None]:
-    """Keep pywikibot's log output (warnings, tracebacks) off the terminal while inside."""
-    loggers = [logging.getLogger(name) for name in ("pywiki", "pywikibot", "requests", "urllib3")]
-    saved = [(lg, lg.level, lg.propagate, list(lg.handlers)) for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.CRITICAL + 1)
+    """Keep pywikibot's log output (warnings, tracebacks) off the terminal while inside.
+
+    pywikibot sets up its handlers on its first message and resets its logger's level then,
+    so they are set up first and each gets a filter that drops everything.
+    """
+    from pywikibot import bot
+
+    bot.init_handlers()
+    silence = _Silence()
+    handlers = list(logging.getLogger("pywiki").handlers)
+    for handler in handlers:
+        handler.addFilter(silence)
     try:
         yield
     finally:
-        for lg, level, _propagate, _handlers in saved:
-            lg.setLevel(level)
+        for handler in handlers:
+            handler.removeFilter(silence)
 
 
 def api_login(transport: Poster, login_name: str, secret: str) -> None:

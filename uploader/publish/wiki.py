@@ -29,6 +29,7 @@ log = logging.getLogger("uploader.publish.wiki")
 
 USER_AGENT = "KazEncUploader/0.1 (kk.wikipedia encyclopedia import; pywikibot)"
 BATCH = 50  # titles per query request (the API limit for ordinary accounts)
+CONTRIBS_REQUESTS = 20  # most requests spent listing the bot's new pages at a run's start
 
 # API error codes worth waiting for and retrying (then the run stops, resumable).
 RETRYABLE = frozenset(
@@ -359,6 +360,30 @@ class WikiClient:
         rev = self._one_revision(title, rvprop="content", rvslots="main")
         return None if rev is None else str(rev["slots"]["main"].get("content", ""))
 
+    def created_since(self, since: float | None, limit: int = CONTRIBS_REQUESTS) -> set[str]:
+        """Titles of the pages the bot created since ``since`` (epoch seconds; None: ever),
+        from ``list=usercontribs`` (at most ``limit`` requests of 500 or 5000 each)."""
+        params: dict[str, str] = {
+            "action": "query",
+            "list": "usercontribs",
+            "ucuser": self.user,
+            "ucshow": "new",
+            "ucprop": "title",
+            "ucdir": "newer",
+            "uclimit": "max",
+        }
+        if since is not None:
+            params["ucstart"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(max(0, since)))
+        titles: set[str] = set()
+        for _ in range(limit):
+            data = self.call(params)
+            titles.update(str(c["title"]) for c in data.get("query", {}).get("usercontribs", []))
+            cont = data.get("continue")
+            if not isinstance(cont, dict):
+                break
+            params.update({k: str(v) for k, v in cont.items()})
+        return titles
+
     def create(self, title: str, text: str, summary: str) -> int:
         """Create a new page (createonly, bot edit); return the new revision id.
 
@@ -506,7 +531,8 @@ def login(config: Config, credentials: Credentials, base_dir: Path) -> Any:
         raise WikiError(f"login as {credentials.login_name} failed: {exc.code}") from None
     except (exceptions.Error, RuntimeError, OSError, ValueError, KeyError) as exc:
         raise WikiError(
-            f"cannot reach or log in to {config.wiki.api}: {type(exc).__name__}"
+            f"cannot log in to {config.wiki.api}: the network or the wiki failed during "
+            f"login ({type(exc).__name__}); check that the wiki answers"
         ) from None
     if not site.logged_in():
         raise WikiError(f"login as {credentials.login_name} failed (wrong bot password?)")
