@@ -478,6 +478,9 @@ def setup_pywikibot(config: Config, base_dir: Path) -> Any:
     """Configure pywikibot (private base_dir, no user-config, short retries) and return it."""
     base_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(base_dir, 0o700)
+    # pywikibot reads its throttle file for each new site and, once a process has one site,
+    # fails if a new base_dir lacks the file (a second wiki or config in one process).
+    (base_dir / "throttle.ctrl").touch(exist_ok=True)
     os.environ["PYWIKIBOT_NO_USER_CONFIG"] = "2"
     os.environ.setdefault("PYWIKIBOT_DIR", str(base_dir))
     import pywikibot
