@@ -459,3 +459,48 @@ def test_publish_ledger_that_lost_its_wal_recognises_the_bots_pages(
     assert (out.created, out.own, out.exists, out.forgotten) == (0, 5, 0, 5)
     assert "the ledger had lost 5 page(s) the bot created" in out.line()
     assert len(api.edits_by("KazBot")) == 5
+
+
+# --- signals during start-up -------------------------------------------------------------
+
+
+def test_upload_signal_while_reading_the_volume_stops_before_login_and_records_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from uploader.commands import upload_volume
+
+    monkeypatch.setenv(ENV_SECRET, SECRET)
+    config_path = write_config(tmp_path)
+    work = pages(3)
+
+    def reading() -> Iterator[Page]:
+        for number, page in enumerate(work):
+            if number == 1:
+                os.kill(os.getpid(), signal.SIGTERM)  # the operator changes their mind
+            yield page
+
+    handler = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(RunStopped) as info:
+        upload_volume(load_config(config_path), "7", pages=reading(), progress=False)
+    assert signal.getsignal(signal.SIGTERM) == handler  # restored
+    assert str(info.value) == (
+        f"stopped: signal SIGTERM; continue with: upload resume --config {config_path}"
+    )
+    with Ledger.open_readonly(tmp_path / "state" / "l.sqlite3") as ledger:
+        last = ledger.last_run()
+        assert last is not None and last.outcome.startswith("stopped: signal SIGTERM")
+        assert {i.state for i in ledger.items()} == {State.PENDING}
+
+
+def test_publish_lists_the_bots_new_pages_since_the_last_known_run(settings: RunConfig) -> None:
+    api = FakeApi()
+    client = WikiClient(api, "KazBot@upload", sleep=lambda s: None)
+    with Ledger.open(settings.ledger) as ledger:
+        publish(pages(2), ledger, client, settings, volume="7")
+        publish(pages(3), ledger, client, settings, volume="7")
+        first = ledger.db.execute("SELECT started FROM runs WHERE id=1").fetchone()[0]
+    contribs = [p for p in api.log if p.get("list") == "usercontribs"]
+    assert len(contribs) == 2
+    assert "ucend" not in contribs[0]  # no earlier run known: the whole history
+    assert contribs[1]["ucend"] == time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(first - 3600))
+    assert contribs[1]["ucuser"] == "KazBot" and contribs[1]["ucshow"] == "new"

@@ -441,6 +441,7 @@ def _run_recorded(
     outcome = Outcome(volume, run_id)
     try:
         if remaining:
+            stopper.check()  # a signal during start-up: stop before logging in
             runner = Runner(ledger, _live(site), settings, volume, run_id, stopper, bar)
             with stopper.signals():
                 outcome = runner.run()

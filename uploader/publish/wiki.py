@@ -362,18 +362,19 @@ class WikiClient:
 
     def created_since(self, since: float | None, limit: int = CONTRIBS_REQUESTS) -> set[str]:
         """Titles of the pages the bot created since ``since`` (epoch seconds; None: ever),
-        from ``list=usercontribs`` (at most ``limit`` requests of 500 or 5000 each)."""
+        newest first, from ``list=usercontribs`` (at most ``limit`` requests of 500 or 5000
+        titles each, so a long history is cut at its oldest end)."""
         params: dict[str, str] = {
             "action": "query",
             "list": "usercontribs",
             "ucuser": self.user,
             "ucshow": "new",
             "ucprop": "title",
-            "ucdir": "newer",
+            "ucdir": "older",
             "uclimit": "max",
         }
         if since is not None:
-            params["ucstart"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(max(0, since)))
+            params["ucend"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(max(0, since)))
         titles: set[str] = set()
         for _ in range(limit):
             data = self.call(params)
