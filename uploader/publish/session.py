@@ -1,8 +1,8 @@
 """The bot's session with the wiki, around pywikibot's login: check first, log in again later.
 
-- ``probe_api``: before pywikibot is asked to log in, one ``meta=siteinfo`` request says
-  whether the ``[wiki] api`` address answers at all and is a MediaWiki (not an HTML page,
-  a 404, or a closed port), so the operator gets one line instead of pywikibot's retries.
+- ``probe_api``: when pywikibot's login fails, one ``meta=siteinfo`` request says whether
+  the ``[wiki] api`` address answers at all and is a MediaWiki (not an HTML page, a 404, or
+  a closed port), so the operator's one line names the real problem.
 - ``quiet_pywikibot``: while pywikibot logs in, its own logging (tracebacks of network
   failures, dozens of lines) is kept out of the terminal; the failure becomes a WikiError.
 - ``api_login``: a session lost in the middle of a run (``assertuserfailed``, a ``badtoken``

@@ -509,12 +509,12 @@ def setup_pywikibot(config: Config, base_dir: Path) -> Any:
 def login(config: Config, credentials: Credentials, base_dir: Path) -> Any:
     """A logged-in pywikibot Site for the configured wiki; WikiError when login fails.
 
-    The API address is probed first (one line if it is no MediaWiki); pywikibot's own log
-    output is kept off the terminal while it logs in.
+    pywikibot's own log output is kept off the terminal while it logs in. When the login
+    fails for any reason but the wiki's answer, the API address is probed (one
+    ``meta=siteinfo``) so the line says whether it is unreachable or no MediaWiki at all.
     """
     from uploader.publish.session import probe_api, quiet_pywikibot
 
-    probe_api(config.wiki.api, USER_AGENT)
     pywikibot = setup_pywikibot(config, base_dir)
     from pywikibot import exceptions
     from pywikibot.login import ClientLoginManager
@@ -533,7 +533,8 @@ def login(config: Config, credentials: Credentials, base_dir: Path) -> Any:
                 site.login(cookie_only=True)
     except exceptions.APIError as exc:
         raise WikiError(f"login as {credentials.login_name} failed: {exc.code}") from None
-    except (exceptions.Error, RuntimeError, OSError, ValueError, KeyError) as exc:
+    except Exception as exc:
+        probe_api(config.wiki.api, USER_AGENT)  # raises when the address is the problem
         raise WikiError(
             f"cannot log in to {config.wiki.api}: the network or the wiki failed during "
             f"login ({type(exc).__name__}); check that the wiki answers"
