@@ -504,3 +504,18 @@ def test_publish_lists_the_bots_new_pages_since_the_last_known_run(settings: Run
     assert "ucend" not in contribs[0]  # no earlier run known: the whole history
     assert contribs[1]["ucend"] == time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(first - 3600))
     assert contribs[1]["ucuser"] == "KazBot" and contribs[1]["ucshow"] == "new"
+
+
+def test_publish_in_flight_row_after_a_crash_is_not_lost_state(settings: RunConfig) -> None:
+    api = FakeApi()
+    client = WikiClient(api, "KazBot@upload", sleep=lambda s: None)
+    with Ledger.open(settings.ledger) as ledger:
+        ledger.register(pages(2), "7")
+        ledger.end_run(ledger.start_run("7", {}), "crashed: killed")
+        item = ledger.items()[0]
+        ledger.mark(item.id, State.IN_FLIGHT)  # marked, sent, saved; then the process died
+        api.put(item.title, ledger.text_of(item.id), "KazBot")
+        api.put(item.title, "адам түзетті", "Human")
+        out = resume(ledger, client, settings)
+    assert (out.created, out.own, out.exists, out.forgotten) == (1, 1, 0, 0)
+    assert "WARNING" not in out.line()

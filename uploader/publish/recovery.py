@@ -40,12 +40,13 @@ def since(ledger: Ledger, run_id: int) -> float | None:
 
 
 def forgotten(ledger: Ledger, volume: str, created: Iterable[str]) -> frozenset[str]:
-    """Titles (wiki form) the bot ``created`` that the ledger still has as work to do."""
+    """Titles (wiki form) the bot ``created`` that the ledger still has as ``pending``."""
     made = {wiki_title(t) for t in created}
     if not made:
         return frozenset()
+    # in_flight rows are the crash case the ledger knows about (settled by the runner)
     rows = ledger.db.execute(
-        "SELECT title FROM items WHERE volume=? AND state IN ('pending','in_flight')", (volume,)
+        "SELECT title FROM items WHERE volume=? AND state='pending'", (volume,)
     )
     todo = {wiki_title(row[0]) for row in rows}
     lost = frozenset(made & todo)
