@@ -519,3 +519,43 @@ def test_publish_in_flight_row_after_a_crash_is_not_lost_state(settings: RunConf
         out = resume(ledger, client, settings)
     assert (out.created, out.own, out.exists, out.forgotten) == (1, 1, 0, 0)
     assert "WARNING" not in out.line()
+
+
+class LoginPoster:
+    """Answers the two requests of a login (token, then login/clientlogin) as given."""
+
+    def __init__(self, answer: dict[str, object]) -> None:
+        self.answer = answer
+        self.sent: list[dict[str, str]] = []
+
+    def post(self, params: dict[str, str]) -> dict[str, object]:
+        self.sent.append(dict(params))
+        if params.get("meta") == "tokens":
+            return {"query": {"tokens": {"logintoken": "lt+\\"}}}
+        return self.answer
+
+
+@pytest.mark.parametrize(
+    ("login", "answer", "action", "error"),
+    [
+        ("KazBot@upload", {"login": {"result": "Success"}}, "login", None),
+        ("KazBot@upload", {"login": {"result": "Failed", "reason": "bad"}}, "login", "(bad)"),
+        ("KazBot", {"clientlogin": {"status": "PASS"}}, "clientlogin", None),
+        ("KazBot", {"clientlogin": {"status": "FAIL", "message": "no"}}, "clientlogin", "(no)"),
+    ],
+)
+def test_session_api_login(
+    login: str, answer: dict[str, object], action: str, error: str | None
+) -> None:
+    from uploader.publish.session import api_login
+
+    poster = LoginPoster(answer)
+    if error is None:
+        api_login(poster, login, SECRET)
+    else:
+        with pytest.raises(
+            WikiError, match=rf"logging in again as {login} failed \({error[1:-1]}\)"
+        ):
+            api_login(poster, login, SECRET)
+    assert [p["action"] for p in poster.sent] == ["query", action]
+    assert SECRET in poster.sent[1].values() and poster.sent[1].get("lgtoken", "lt+\\") == "lt+\\"

@@ -98,22 +98,37 @@ def quiet_pywikibot() -> Iterator[None]:
 
 
 def api_login(transport: Poster, login_name: str, secret: str) -> None:
-    """Log in again with ``action=login`` (BotPassword) over ``transport``'s session."""
+    """Log in again over ``transport``'s session: ``action=login`` for a BotPassword
+    (``Account@app``), ``action=clientlogin`` for a main account."""
     base = {"format": "json", "formatversion": "2"}
     tokens = transport.post({"action": "query", "meta": "tokens", "type": "login", **base})
     token = tokens.get("query", {}).get("tokens", {}).get("logintoken")
     if not token:
         raise WikiError("the session was lost and no login token came back; resume later")
-    data = transport.post(
-        {"action": "login", "lgname": login_name, "lgpassword": secret, "lgtoken": token, **base}
-    )
-    result = data.get("login", {}).get("result")
-    if result != "Success":
-        reason = data.get("login", {}).get("reason") or result or "no answer"
+    if "@" in login_name:
+        data = transport.post(
+            {"action": "login", "lgname": login_name, "lgpassword": secret, "lgtoken": token} | base
+        )
+        answer = data.get("login", {})
+        ok, reason = answer.get("result") == "Success", answer.get("reason") or answer.get("result")
+    else:
+        data = transport.post(
+            {
+                "action": "clientlogin",
+                "username": login_name,
+                "password": secret,
+                "logintoken": token,
+                "loginreturnurl": "http://localhost/",
+            }
+            | base
+        )
+        answer = data.get("clientlogin", {})
+        ok, reason = answer.get("status") == "PASS", answer.get("message") or answer.get("status")
+    if not ok:
         if isinstance(reason, dict):
             reason = reason.get("text") or reason.get("code") or "refused"
         raise WikiError(
-            f"the session was lost and logging in again as {login_name} failed ({reason}); "
-            "check the bot password"
+            f"the session was lost and logging in again as {login_name} failed "
+            f"({reason or 'no answer'}); check the bot password"
         )
     log.warning("session lost; logged in again as %s", login_name)
