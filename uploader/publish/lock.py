@@ -50,7 +50,7 @@ def _describe(holder: dict[str, Any]) -> str:
         return "another process"
     since = holder.get("started")
     when = (
-        time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(since)))
+        time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(float(since)))
         if isinstance(since, int | float)
         else "an unknown time"
     )
