@@ -87,8 +87,8 @@ def drop_sessions(wiki: LocalWiki) -> None:
 def test_faults_two_volume_runs_at_once_one_runs_one_refuses(
     wiki: LocalWiki, tmp_path: Path
 ) -> None:
-    volume = make_volume(tmp_path / "twice.docx", "ЕКІ", 9)
-    config_path = write_config(tmp_path, wiki, volume, put_throttle=0.2)
+    volume = make_volume(tmp_path / "twice.docx", "ЕКІ", 6)
+    config_path = write_config(tmp_path, wiki, volume, put_throttle=0.5)
     config = load_config(config_path)
     titles = volume_titles(config)
     first, second = child(config_path, "volume", "g"), child(config_path, "volume", "g")
