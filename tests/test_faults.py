@@ -303,7 +303,7 @@ def test_faults_assertuserfailed_on_a_read_is_one_line_exit_3(
     assert last_run_outcome(config).startswith("error: ")
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name)
 def test_faults_signal_during_login_leaves_the_run_stopped(
     wiki: LocalWiki, proxy: FaultProxy, tmp_path: Path, sig: signal.Signals
 ) -> None:
