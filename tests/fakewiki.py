@@ -110,6 +110,9 @@ class FakeApi:
         return list(dict.fromkeys(out)), hops
 
     def _query(self, params: Mapping[str, str]) -> dict[str, Any]:
+        if params.get("list") == "usercontribs":  # ucshow=new; ucstart is not modelled
+            made = [t for t, revs in self.pages.items() if revs[0].user == params["ucuser"]]
+            return {"query": {"usercontribs": [{"title": t} for t in made]}}
         titles = params["titles"].split("|")
         normalized = [{"from": t, "to": norm(t)} for t in titles if norm(t) != t]
         wanted = [norm(t) for t in titles]

@@ -354,7 +354,7 @@ def test_integration_publish_rate_limit_stops_cleanly_then_resumes(
     wiki: LocalWiki, tmp_path: Path
 ) -> None:
     pages = make_pages("Жылдамдық", 8, 0)
-    config = load_config(write_config(tmp_path, wiki, max_retries=1, retry_wait=0.3))
+    config = load_config(write_config(tmp_path, wiki, max_retries=1, retry_wait=0.3, wait_out=0.0))
     wiki.set_faults(ratelimit=3)
     with pytest.raises(WikiError, match="ratelimited"):
         upload_volume(config, "t", pages=pages, progress=False)

@@ -36,11 +36,9 @@ def one_line_errors(func: F) -> F:
             click.echo(f"upload: error: {os_error_line(exc)}", err=True)
             sys.exit(1)
         except sqlite3.Error as exc:
-            click.echo(
-                f"upload: error: ledger database: {exc}; check the [run] ledger file "
-                "(is another run using it, is it a ledger, is its folder writable?)",
-                err=True,
-            )
+            from uploader.publish.ledger import problem_line
+
+            click.echo(f"upload: error: {problem_line(exc)}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
             # A second Ctrl-C, or one before any edit: the ledger is consistent at every

@@ -19,7 +19,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shlex
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -32,6 +34,7 @@ from uploader.model import Page
 from uploader.parse import iter_articles
 from uploader.parse.records import article_record
 from uploader.publish.credentials import load_credentials
+from uploader.publish.guard import exclusive_run, stops_with_hint
 from uploader.publish.ledger import Ledger
 from uploader.publish.match import identities
 from uploader.publish.runner import (
@@ -59,7 +62,7 @@ def as_config(config: ConfigArg) -> Config:
 def resume_hint(config: Config) -> str:
     """The command that continues a stopped run with the same config."""
     user_files = config.sources[1:]
-    return "upload resume" + (f" --config {user_files[-1]}" if user_files else "")
+    return "upload resume" + (f" --config {shlex.quote(str(user_files[-1]))}" if user_files else "")
 
 
 def run_settings(config: Config, max_edits: int | None) -> RunConfig:
@@ -121,37 +124,50 @@ def upload_volume(
     config = as_config(config)
     volume = str(volume)
     report = Report()
-    source = (
-        list(pages)
-        if pages is not None
-        else list(volume_pages(config, volume, report, corrections))
-    )
-    if offline:
-        return _preview(source, config, volume, report)
     settings = run_settings(config, max_edits)
     stopper = Stopper(settings.stop_file, resume_hint(config))
-    make_site = site_factory(config, settings, stopper)
-    with Ledger.open(settings.ledger) as ledger:
-        if dry_run_only:
-            result = dry_run(source, ledger, make_site(), settings, volume=volume, report=report)
-            result.preview = _preview(source, config, volume, report)
-            return result
-        ledger.register(source, volume)
-        ledger.record_identity(volume, identities(source))
-        ledger.record_quarantined(volume, report.quarantined)
-        if retry_failed:
-            ledger.requeue(volume)
-        args: dict[str, Any] = {"volume": volume, "max_edits": settings.max_edits}
-        return run_queue(
-            ledger,
-            make_site,
-            settings,
-            volume=volume,
-            args=args,
-            stopper=stopper,
-            progress=progress,
-            log_dir=settings.log_dir,
+    with _guard(settings, stopper, f"upload volume {volume}", dry_run_only or offline):
+        source = (
+            list(pages)
+            if pages is not None
+            else list(volume_pages(config, volume, report, corrections))
         )
+        if offline:
+            return _preview(source, config, volume, report)
+        make_site = site_factory(config, settings, stopper)
+        with Ledger.open(settings.ledger) as ledger:
+            if dry_run_only:
+                result = dry_run(
+                    source, ledger, make_site(), settings, volume=volume, report=report
+                )
+                result.preview = _preview(source, config, volume, report)
+                return result
+            ledger.register(source, volume)
+            ledger.record_identity(volume, identities(source))
+            ledger.record_quarantined(volume, report.quarantined)
+            if retry_failed:
+                ledger.requeue(volume)
+            args: dict[str, Any] = {"volume": volume, "max_edits": settings.max_edits}
+            return run_queue(
+                ledger,
+                make_site,
+                settings,
+                volume=volume,
+                args=args,
+                stopper=stopper,
+                progress=progress,
+                log_dir=settings.log_dir,
+            )
+
+
+def _guard(
+    settings: RunConfig, stopper: Stopper, command: str, read_only: bool = False
+) -> AbstractContextManager[None]:
+    """The run lock, signals and resume hint for a publishing command (a dry run or a
+    preview writes nothing and takes only the one-line error handling)."""
+    if read_only:
+        return stops_with_hint(None)
+    return exclusive_run(settings.ledger, stopper, command)
 
 
 def upload_resume(
@@ -162,7 +178,7 @@ def upload_resume(
     settings = run_settings(config, max_edits)
     stopper = Stopper(settings.stop_file, resume_hint(config))
     make_site = site_factory(config, settings, stopper)
-    with Ledger.open(settings.ledger) as ledger:
+    with _guard(settings, stopper, "upload resume"), Ledger.open(settings.ledger) as ledger:
         return resume(
             ledger,
             make_site,
@@ -204,11 +220,12 @@ def upload_update(
     config = as_config(config)
     volume = str(volume)
     report = Report()
-    source = list(pages) if pages is not None else list(volume_pages(config, volume, report))
     settings = run_settings(config, max_edits)
     stopper = Stopper(settings.stop_file, update_hint(config, volume))
     summaries = update_summaries(config, volume)
-    with Ledger.open(settings.ledger) as ledger:
+    command = f"upload update {volume}"
+    with _guard(settings, stopper, command, dry_run_only), Ledger.open(settings.ledger) as ledger:
+        source = list(pages) if pages is not None else list(volume_pages(config, volume, report))
         site = site_factory(config, settings, stopper)()
         if dry_run_only:
             return dry_run_update(source, ledger, site, settings, volume=volume)
@@ -312,7 +329,7 @@ def show_status(config: ConfigArg, as_json: bool = False) -> str:
     from uploader.publish.status import format_status, volume_status
 
     config = as_config(config)
-    with Ledger.open(config.run.ledger) as ledger:
+    with Ledger.open_readonly(config.run.ledger) as ledger:
         return format_status(volume_status(ledger, config.run.put_throttle), as_json)
 
 
@@ -321,5 +338,5 @@ def list_created(config: ConfigArg, volume: str | None = None, fmt: str = "text"
     from uploader.publish.status import created_pages, format_created, page_updates
 
     config = as_config(config)
-    with Ledger.open(config.run.ledger) as ledger:
+    with Ledger.open_readonly(config.run.ledger) as ledger:
         return format_created(created_pages(ledger, volume), fmt, page_updates(ledger, volume))

@@ -74,6 +74,7 @@ class RunConfig:
     stop_file: Path
     max_retries: int
     retry_wait: float
+    wait_out: float  # after max_retries, keep waiting out maxlag/ratelimited this long
     max_edits: int  # 0 = unlimited
     batch_size: int
     # Is a page on the wiki this article's subject? Similarity of the plain texts (0..1):
@@ -447,10 +448,24 @@ def _naming(data: Mapping[str, Any]) -> NamingRules:
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
-    """Load the default config, overlaid by ``path`` or ``$UPLOADER_CONFIG`` when given."""
+    """Load the default config, overlaid by ``path`` or ``$UPLOADER_CONFIG`` when given.
+
+    Every problem is one ConfigError line, naming the operator's file when there is one.
+    """
+    chosen = path or os.environ.get(ENV_VAR) or None
+    try:
+        return _load(chosen)
+    except ConfigError as exc:
+        text = str(exc)
+        if chosen and text.startswith("config: "):
+            where = Path(chosen).expanduser().resolve()
+            raise ConfigError(f"{where}: {text.removeprefix('config: ')}") from None
+        raise
+
+
+def _load(chosen: str | os.PathLike[str] | None) -> Config:
     sources = [DEFAULT_CONFIG]
     data = _resolve_paths(_read_toml(DEFAULT_CONFIG), DEFAULTS_DIR, Path.cwd())
-    chosen = path or os.environ.get(ENV_VAR) or None
     if chosen:
         user_path = Path(chosen).expanduser().resolve()
         user = _read_toml(user_path)
@@ -460,7 +475,11 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     wiki_raw = dict(data.get("wiki", {}))
     if not wiki_raw.get("api") or not wiki_raw.get("user"):
         raise ConfigError("config: [wiki] needs api and user")
-    volumes = {str(k): Path(str(v)) for k, v in dict(data.get("volumes", {})).items()}
+    volumes = {}
+    for key, value in dict(data.get("volumes", {})).items():
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f'config: [volumes] {key} must be the path of a volume file ("…")')
+        volumes[str(key)] = Path(value)
     return Config(
         raw=MappingProxyType(data),
         wiki=typed(WikiConfig, wiki_raw, "wiki"),

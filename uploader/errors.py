@@ -24,6 +24,10 @@ class ConfigError(UploaderError):
     """A configuration file or value that is missing or wrong."""
 
 
+class LedgerError(UploaderError):
+    """The ledger file cannot be used (locked, read-only, truncated, not a ledger)."""
+
+
 class WikiError(UploaderError):
     """A run-level wiki problem (login, read-only, repeated server errors): stop, resumable."""
 

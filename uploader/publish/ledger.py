@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -26,8 +27,9 @@ from dataclasses import dataclass, fields
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from uploader.errors import ConfigError
+from uploader.errors import ConfigError, LedgerError
 from uploader.model import Page, Quarantined
 from uploader.wikitext import storage_form, text_sha1
 
@@ -342,17 +344,20 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def migrate(db: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> int:
-    """Apply the numbered migrations the file lacks (up to ``upto``); return the version."""
-    version = int(db.execute("PRAGMA user_version").fetchone()[0])
-    if version > SCHEMA_VERSION:
-        raise ConfigError(
-            f"ledger schema v{version} is newer than this program (v{SCHEMA_VERSION}); upgrade"
-        )
-    for number in range(version + 1, upto + 1):
+    """Apply the numbered migrations the file lacks (up to ``upto``); return the version.
+
+    Safe when several processes open a new ledger at once: each migration re-reads the
+    version inside its write transaction (``BEGIN IMMEDIATE``), so only one applies it.
+    """
+    version = _version(db)
+    while version < upto:
         db.execute("BEGIN IMMEDIATE")
         try:
-            MIGRATIONS[number - 1](db)
-            db.execute(f"PRAGMA user_version = {number}")
+            version = _version(db)  # another process may have migrated meanwhile
+            if version < upto:
+                MIGRATIONS[version](db)
+                version += 1
+                db.execute(f"PRAGMA user_version = {version}")
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -360,17 +365,70 @@ def migrate(db: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> int:
     return max(version, upto)
 
 
+def _version(db: sqlite3.Connection) -> int:
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if version > SCHEMA_VERSION:
+        raise ConfigError(
+            f"ledger schema v{version} is newer than this program (v{SCHEMA_VERSION}); upgrade"
+        )
+    return version
+
+
+BUSY_TIMEOUT = 10.0  # seconds to wait for another process's write transaction
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """Open (creating if needed) an SQLite file in autocommit mode with WAL and FULL sync."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        db = sqlite3.connect(path, isolation_level=None, timeout=10.0)
+        db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
     except sqlite3.Error as exc:
         raise ConfigError(f"{path}: cannot open ledger: {exc}") from None
-    db.execute("PRAGMA journal_mode=WAL")
+    _set_wal(db)
     db.execute("PRAGMA synchronous=FULL")
     db.execute("PRAGMA foreign_keys=ON")
     return db
+
+
+def _set_wal(db: sqlite3.Connection) -> None:
+    """Switch to WAL; a new file being switched by another process at the same moment
+    answers "database is locked" without waiting, so wait for it here."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def problem_line(exc: sqlite3.Error, path: Path | None = None, read_only: bool = False) -> str:
+    """One line for an SQLite failure on the ledger: which file, what is wrong, what to do."""
+    where = f"{path}: " if path else "ledger: "
+    text = str(exc)
+    if "not a database" in text or "malformed" in text:
+        return (
+            f"{where}not a readable ledger ({text}): the file is truncated or is not a "
+            "ledger; move it aside with its -wal/-shm files and restore a backup"
+        )
+    if "locked" in text or "busy" in text:
+        return (
+            f"{where}the ledger is locked by another process ({text}); wait for it to "
+            "finish (see upload status) and try again"
+        )
+    if "readonly" in text or "read-only" in text:
+        return (
+            f"{where}the ledger is read-only ({text}); make the file and its folder "
+            "writable (upload status and created can read it as it is)"
+        )
+    if "unable to open" in text:
+        what = "readable" if read_only else "writable"
+        return f"{where}cannot open the ledger ({text}); check that its folder is {what}"
+    if "disk" in text and "full" in text:
+        return f"{where}the disk is full ({text}); free some space and resume"
+    return f"{where}ledger database error ({text}); check the [run] ledger file"
 
 
 _ITEM_COLS = (
@@ -409,9 +467,55 @@ class Ledger:
 
     @classmethod
     def open(cls, path: Path) -> Ledger:
-        """Open the ledger at ``path``, creating it and applying migrations as needed."""
-        db = connect(path)
-        migrate(db)
+        """Open the ledger at ``path``, creating it and applying migrations as needed.
+
+        A ledger that cannot be used (locked, read-only, truncated, not a ledger) is a
+        LedgerError naming the file and what to do.
+        """
+        try:
+            db = connect(path)
+        except sqlite3.Error as exc:
+            raise LedgerError(problem_line(exc, path)) from None
+        try:
+            migrate(db)
+        except sqlite3.Error as exc:
+            db.close()
+            raise LedgerError(problem_line(exc, path)) from None
+        return cls(db, path)
+
+    @classmethod
+    def open_readonly(cls, path: Path) -> Ledger:
+        """Open the ledger only to read it (``status``, ``created``): nothing is created or
+        changed, not even ``-wal``/``-shm`` files beside a ledger nobody may write.
+
+        A missing ledger reads as an empty one; an older schema is upgraded only when the
+        file may be written.
+        """
+        if not path.exists():
+            db = sqlite3.connect(":memory:", isolation_level=None)
+            migrate(db)
+            return cls(db, path)
+        writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+        wal = path.with_name(path.name + "-wal")
+        flags = "mode=ro" if writable or wal.exists() else "mode=ro&immutable=1"
+        try:
+            db = sqlite3.connect(
+                f"file:{quote(str(path.resolve()))}?{flags}",
+                uri=True,
+                isolation_level=None,
+                timeout=BUSY_TIMEOUT,
+            )
+            version = _version(db)
+        except sqlite3.Error as exc:
+            raise LedgerError(problem_line(exc, path, read_only=True)) from None
+        if version < SCHEMA_VERSION:
+            db.close()
+            if writable:
+                return cls.open(path)
+            raise LedgerError(
+                f"{path}: ledger schema v{version} is older than this program's "
+                f"(v{SCHEMA_VERSION}) and the file is read-only; make it writable once"
+            )
         return cls(db, path)
 
     def close(self) -> None:

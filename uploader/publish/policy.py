@@ -22,8 +22,11 @@ from typing import Any, Protocol
 
 from uploader.config import RunConfig
 from uploader.errors import RunStopped, WikiError
+from uploader.publish.wiki import ApiError
 
 log = logging.getLogger("uploader.publish.policy")
+
+STOP_FILE_POLL = 1.0  # seconds between looks at the STOP file during a long wait
 
 DEFAULT_SHUTOFF_ALLOW = r"(?is)^\s*(run|true|yes)\b"
 
@@ -51,8 +54,8 @@ class Stopper:
             return
 
         def handler(signum: int, _frame: Any) -> None:
-            if self.event.is_set() and signum == signal.SIGINT:
-                raise KeyboardInterrupt
+            if self.event.is_set() and self.reason.startswith("signal"):
+                raise KeyboardInterrupt  # a second signal: stop now (the ledger is intact)
             self.request(f"signal {signal.Signals(signum).name}")
 
         old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
@@ -74,10 +77,16 @@ class Stopper:
             raise self.stopped(self.reason)
 
     def sleep(self, seconds: float) -> None:
-        """Sleep, but raise RunStopped at once if a stop is requested meanwhile."""
-        if seconds > 0 and self.event.wait(seconds):
-            raise self.stopped(self.reason)
-        self.check()
+        """Sleep, but raise RunStopped at once if a stop is requested meanwhile (a signal at
+        once, the STOP file within a second)."""
+        end = time.monotonic() + max(0.0, seconds)
+        while True:
+            self.check()
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            if self.event.wait(min(left, STOP_FILE_POLL)):
+                raise self.stopped(self.reason)
 
 
 def shutoff_allows(text: str | None, allow: str = "") -> bool:
@@ -167,6 +176,14 @@ def recorded(ledger: RunRecord, run_id: int, stopper: Stopper) -> Iterator[list[
     except (RunStopped, WikiError) as exc:
         ended[0] = str(exc) if isinstance(exc, RunStopped) else f"error: {exc}"
         log.warning("run %d ended: %s", run_id, exc)
+        raise
+    except ApiError as exc:  # a read the wiki refused (e.g. assertuserfailed twice)
+        ended[0] = f"error: {exc}"
+        log.warning("run %d ended: %s", run_id, exc)
+        raise WikiError(f"the wiki refused a request ({exc}); fix that") from None
+    except KeyboardInterrupt:
+        ended[0] = "stopped: interrupted"
+        log.warning("run %d interrupted", run_id)
         raise
     except BaseException as exc:
         ended[0] = f"crashed: {type(exc).__name__}"

@@ -39,6 +39,7 @@ from typing import Any, Protocol
 from uploader.config import RunConfig
 from uploader.errors import ConfigError, WikiError
 from uploader.model import Page
+from uploader.publish import recovery
 from uploader.publish.collisions import Collision, ledger_collisions, write_collisions
 from uploader.publish.decide import Action, Decision, Subject, Verdict, decide
 from uploader.publish.ledger import Entry, Item, Ledger, State, expand
@@ -53,6 +54,7 @@ from uploader.report import Report, Review
 log = logging.getLogger("uploader.publish.runner")
 
 MAX_FAILURES_IN_A_ROW = 10
+STOP_FILE_POLL = 1.0  # seconds between looks at the STOP file during a long wait
 
 
 class Site(Protocol):
@@ -73,6 +75,8 @@ class Site(Protocol):
 
     def create(self, title: str, text: str, summary: str) -> int: ...
 
+    def created_since(self, since: float | None) -> set[str]: ...
+
 
 @dataclass
 class Outcome:
@@ -83,6 +87,7 @@ class Outcome:
     created: int = 0  # confirmed new pages (edits)
     own: int = 0  # already on the wiki from the bot, same text: recorded published
     exists: int = 0  # collisions left alone (same subject and unsure included)
+    forgotten: int = 0  # pages the bot made that the ledger had lost (see recovery.py)
     failed: int = 0
     skipped: int = 0
     same: int = 0  # articles whose subject the wiki already has (not created)
@@ -103,6 +108,12 @@ class Outcome:
             f"subjects on the wiki: {self.same} same, {self.unsure} unsure, "
             f"{self.qualified} qualified; "
             f"{self.requests} API requests in {self.seconds:.1f}s"
+            + (
+                f"; WARNING: the ledger had lost {self.forgotten} page(s) the bot created "
+                "(deleted -wal or old copy?); found on the wiki and recorded as ours"
+                if self.forgotten
+                else ""
+            )
             + (f"; collisions: {self.collisions_report}" if self.collisions_report else "")
             + (f"; reconcile: {self.reconcile_report}" if self.reconcile_report else "")
             + (f"; log: {self.log_file}" if self.log_file else "")
@@ -160,6 +171,7 @@ class Runner:
     _articles: dict[str, State] = field(default_factory=dict)
     _retitled: set[str] = field(default_factory=set)
     survey: Survey = field(init=False)
+    _forgotten: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self.outcome = Outcome(self.volume, self.run_id)
@@ -172,6 +184,9 @@ class Runner:
         requests0 = self.site.requests
         batch: list[Item] = []
         try:
+            self.stopper.check()
+            created = self.site.created_since(recovery.since(self.ledger, self.run_id))
+            self._forgotten = recovery.forgotten(self.ledger, self.volume, created)
             for item in self.ledger.actionable(self.volume):
                 batch.append(item)
                 if len(batch) >= max(1, self.settings.batch_size):
@@ -221,20 +236,25 @@ class Runner:
             if parent is not State.PUBLISHED:
                 self._mark(item, State.SKIPPED, reason=f"article {item.target!r} is {parent}")
                 return
+        self._act(item, info, self._own_or_base(item, info))
+
+    def _own_or_base(self, item: Item, info: PageInfo) -> Decision:
+        """The decision from what stands under the title; a page met again after a crash
+        (in flight) or one the ledger lost (see recovery.py) is judged by its first revision."""
         first = None
         ours = info.user == self.site.user and info.sha1 == item.sha1
-        if info.exists and item.state is State.IN_FLIGHT and not ours:
+        lost = recovery.wiki_title(item.title) in self._forgotten
+        if info.exists and not ours and (item.state is State.IN_FLIGHT or lost):
             first = self.site.first_revision(item.title)
-        self._act(item, info, decide(item.sha1, info, self.site.user, first))
+        decision = decide(item.sha1, info, self.site.user, first)
+        if lost and decision.action is Action.OWN:
+            self.outcome.forgotten += 1
+        return decision
 
     def _article(self, item: Item, want: Wanted, infos: dict[str, PageInfo]) -> None:
         """An article row: the bot's own page, or else the subject verdict decides."""
         info = infos[item.title]
-        first = None
-        ours = info.user == self.site.user and info.sha1 == item.sha1
-        if info.exists and item.state is State.IN_FLIGHT and not ours:
-            first = self.site.first_revision(item.title)
-        base = decide(item.sha1, info, self.site.user, first)
+        base = self._own_or_base(item, info)
         if base.action in (Action.OWN, Action.INVALID, Action.PROTECTED):
             self._act(item, info, base)
             return
@@ -435,6 +455,7 @@ def _run_recorded(
     try:
         with recorded(ledger, run_id, stopper) as ended:
             if remaining:
+                stopper.check()  # a signal during start-up: stop before logging in
                 runner = Runner(ledger, _live(site), settings, volume, run_id, stopper, bar)
                 outcome = runner.run()
     finally:

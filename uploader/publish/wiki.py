@@ -29,6 +29,7 @@ log = logging.getLogger("uploader.publish.wiki")
 
 USER_AGENT = "KazEncUploader/0.1 (kk.wikipedia encyclopedia import; pywikibot)"
 BATCH = 50  # titles per query request (the API limit for ordinary accounts)
+CONTRIBS_REQUESTS = 20  # most requests spent listing the bot's new pages at a run's start
 
 # API error codes worth waiting for and retrying (then the run stops, resumable).
 RETRYABLE = frozenset(
@@ -45,6 +46,12 @@ RETRYABLE = frozenset(
         "internal_api_error_DBUnexpectedError",
     }
 )
+# Codes that say "not now" about the bot itself: once the retries are spent, the client keeps
+# waiting (up to [run] wait_out seconds, in steps of WAIT_OUT_STEP) instead of stopping.
+WAIT_OUT = frozenset({"maxlag", "ratelimited"})
+WAIT_OUT_STEP = 60.0
+# Codes that mean the session was lost: log in again once, then carry on.
+SESSION_LOST = frozenset({"assertuserfailed", "assertbotfailed", "notloggedin", "badtoken"})
 # Codes that mean the whole run cannot go on (login, rights, blocks).
 RUN_LEVEL = frozenset(
     {
@@ -122,13 +129,16 @@ class HttpTransport:
             raise ApiError("connection", type(exc).__name__) from None
         if resp.status_code >= 500 or resp.status_code == 429:
             lag = _float(resp.headers.get("Retry-After"))
-            raise ApiError("http", f"HTTP {resp.status_code}", lag)
+            code = "ratelimited" if resp.status_code == 429 else "http"
+            raise ApiError(code, f"HTTP {resp.status_code}", lag)
         try:
             data = resp.json()
         except ValueError:
             raise ApiError("badjson", f"HTTP {resp.status_code}, not JSON") from None
         if not isinstance(data, dict):
             raise ApiError("badjson", "not a JSON object")
+        if isinstance(data.get("error"), dict) and resp.headers.get("Retry-After"):
+            data["error"].setdefault("lag", _float(resp.headers["Retry-After"]))
         return data
 
 
@@ -188,6 +198,8 @@ class WikiClient:
         max_retries: int = 3,
         retry_wait: float = 5.0,
         sleep: Sleep = time.sleep,
+        relogin: Callable[[], None] | None = None,
+        wait_out: float = 0.0,
     ) -> None:
         self.transport = transport
         self.user = account_name(user)
@@ -195,6 +207,8 @@ class WikiClient:
         self.max_retries = max_retries
         self.retry_wait = retry_wait
         self.sleep = sleep
+        self.relogin = relogin  # renews a lost session (uploader.publish.session.api_login)
+        self.wait_out = wait_out  # seconds to keep waiting out lag/rate limits past retries
         self._token: str | None = None
 
     @property
@@ -214,21 +228,31 @@ class WikiClient:
         full.update(format="json", formatversion="2", maxlag=str(self.maxlag))
         full["assert"] = "user"
         attempt = 0
+        relogged = False
+        waited = 0.0
         while True:
             try:
                 return self._once(full, write)
             except ApiError as err:
+                if err.code in SESSION_LOST and self.relogin is not None and not relogged:
+                    relogged = True  # once per request: a second loss stops the run
+                    self.relogin()
+                    self._token = None
+                    continue
                 if not err.retryable:
                     raise
                 attempt += 1
-                if attempt > self.max_retries:
-                    raise WikiError(
-                        f"wiki keeps answering {err.code} ({err.info}) after "
-                        f"{self.max_retries} retries; stopped, resume later"
-                    ) from None
                 wait = min(self.retry_wait * 2 ** (attempt - 1), 600.0)
+                if attempt > self.max_retries:
+                    if err.code not in WAIT_OUT or waited >= self.wait_out:
+                        raise WikiError(
+                            f"wiki keeps answering {err.code} ({err.info}) after "
+                            f"{self.max_retries} retries; stopped, resume later"
+                        ) from None
+                    wait = min(wait, WAIT_OUT_STEP, self.wait_out - waited)
                 if err.lag:
                     wait = max(wait, float(err.lag))
+                waited += wait if attempt > self.max_retries else 0.0
                 log.warning(
                     "%s (%s); retry %d/%d in %.1fs",
                     err.code,
@@ -377,6 +401,31 @@ class WikiClient:
         """The current wikitext of a page, or None when it does not exist."""
         rev = self._one_revision(title, rvprop="content", rvslots="main")
         return None if rev is None else str(rev["slots"]["main"].get("content", ""))
+
+    def created_since(self, since: float | None, limit: int = CONTRIBS_REQUESTS) -> set[str]:
+        """Titles of the pages the bot created since ``since`` (epoch seconds; None: ever),
+        newest first, from ``list=usercontribs`` (at most ``limit`` requests of 500 or 5000
+        titles each, so a long history is cut at its oldest end)."""
+        params: dict[str, str] = {
+            "action": "query",
+            "list": "usercontribs",
+            "ucuser": self.user,
+            "ucshow": "new",
+            "ucprop": "title",
+            "ucdir": "older",
+            "uclimit": "max",
+        }
+        if since is not None:
+            params["ucend"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(max(0, since)))
+        titles: set[str] = set()
+        for _ in range(limit):
+            data = self.call(params)
+            titles.update(str(c["title"]) for c in data.get("query", {}).get("usercontribs", []))
+            cont = data.get("continue")
+            if not isinstance(cont, dict):
+                break
+            params.update({k: str(v) for k, v in cont.items()})
+        return titles
 
     def create(self, title: str, text: str, summary: str) -> int:
         """Create a new page (createonly, bot edit); return the new revision id.
@@ -557,6 +606,9 @@ def setup_pywikibot(config: Config, base_dir: Path) -> Any:
     """Configure pywikibot (private base_dir, no user-config, short retries) and return it."""
     base_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(base_dir, 0o700)
+    # pywikibot reads its throttle file for each new site and, once a process has one site,
+    # fails if a new base_dir lacks the file (a second wiki or config in one process).
+    (base_dir / "throttle.ctrl").touch(exist_ok=True)
     os.environ["PYWIKIBOT_NO_USER_CONFIG"] = "2"
     os.environ.setdefault("PYWIKIBOT_DIR", str(base_dir))
     import pywikibot
@@ -582,27 +634,37 @@ def setup_pywikibot(config: Config, base_dir: Path) -> Any:
 
 
 def login(config: Config, credentials: Credentials, base_dir: Path) -> Any:
-    """A logged-in pywikibot Site for the configured wiki; WikiError when login fails."""
+    """A logged-in pywikibot Site for the configured wiki; WikiError when login fails.
+
+    pywikibot's own log output is kept off the terminal while it logs in. When the login
+    fails for any reason but the wiki's answer, the API address is probed (one
+    ``meta=siteinfo``) so the line says whether it is unreachable or no MediaWiki at all.
+    """
+    from uploader.publish.session import probe_api, quiet_pywikibot
+
     pywikibot = setup_pywikibot(config, base_dir)
     from pywikibot import exceptions
     from pywikibot.login import ClientLoginManager
 
     family, code = family_and_code(config.wiki.api, config.wiki.family, config.wiki.lang)
     try:
-        site = pywikibot.Site(code, family, user=credentials.account)
-        site.login(cookie_only=True)
-        if not site.logged_in():
-            manager = ClientLoginManager(
-                password=credentials.secret, site=site, user=credentials.login_name
-            )
-            manager.login_to_site()
-            manager.storecookiedata()
+        with quiet_pywikibot():
+            site = pywikibot.Site(code, family, user=credentials.account)
             site.login(cookie_only=True)
+            if not site.logged_in():
+                manager = ClientLoginManager(
+                    password=credentials.secret, site=site, user=credentials.login_name
+                )
+                manager.login_to_site()
+                manager.storecookiedata()
+                site.login(cookie_only=True)
     except exceptions.APIError as exc:
         raise WikiError(f"login as {credentials.login_name} failed: {exc.code}") from None
-    except (exceptions.Error, RuntimeError, OSError) as exc:
+    except Exception as exc:
+        probe_api(config.wiki.api, USER_AGENT)  # raises when the address is the problem
         raise WikiError(
-            f"cannot reach or log in to {config.wiki.api}: {type(exc).__name__}"
+            f"cannot log in to {config.wiki.api}: the network or the wiki failed during "
+            f"login ({type(exc).__name__}); check that the wiki answers"
         ) from None
     if not site.logged_in():
         raise WikiError(f"login as {credentials.login_name} failed (wrong bot password?)")
@@ -612,8 +674,11 @@ def login(config: Config, credentials: Credentials, base_dir: Path) -> Any:
 def connect(
     config: Config, settings: RunConfig, credentials: Credentials, *, sleep: Sleep = time.sleep
 ) -> WikiClient:
-    """Log in and return a WikiClient speaking to the configured wiki."""
+    """Log in and return a WikiClient speaking to the configured wiki (which logs in again
+    by itself if the session is lost mid-run)."""
     from pywikibot.comms import http
+
+    from uploader.publish.session import api_login
 
     base_dir = settings.ledger.parent / "pywikibot"
     login(config, credentials, base_dir)
@@ -625,4 +690,6 @@ def connect(
         max_retries=settings.max_retries,
         retry_wait=settings.retry_wait,
         sleep=sleep,
+        relogin=lambda: api_login(transport, credentials.login_name, credentials.secret),
+        wait_out=settings.wait_out,
     )
