@@ -8,8 +8,13 @@ defaults) and returns what the command prints.
 - ``upload_volume``: parse and render a configured volume (``uploader.pipeline.iter_pages``),
   then publish it (or, with ``dry_run_only``, classify it against the wiki and write the
   preview and collisions report; with ``offline`` too, skip the wiki).
+- ``upload_all``: the same for every configured volume (``upload volume all``), on every
+  core (``uploader.pipeline.pool``), with one report index over all of them.
 - ``upload_resume``: continue the last run from the ledger, without re-reading the volume.
 - ``show_status`` and ``list_created``: what the ledger says.
+
+The preview path imports nothing that only publishing needs (pywikibot, requests, the
+ledger): those modules are imported inside the functions that publish.
 """
 
 from __future__ import annotations
@@ -20,26 +25,16 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
-from typing import Any, TextIO
-
-from tqdm import tqdm
+from typing import TYPE_CHECKING, Any, TextIO
 
 from uploader.config import Config, RunConfig, load_config
 from uploader.model import Page
-from uploader.parse import iter_articles
-from uploader.parse.records import article_record
-from uploader.publish.credentials import load_credentials
-from uploader.publish.ledger import Ledger
-from uploader.publish.runner import (
-    DryRun,
-    Outcome,
-    Site,
-    Stopper,
-    dry_run,
-    resume,
-    run_queue,
-)
+from uploader.progress import progress as progress_display
 from uploader.report import Report
+
+if TYPE_CHECKING:
+    from uploader.pipeline.pool import VolumeResult
+    from uploader.publish.runner import DryRun, Outcome, Site, Stopper
 
 ConfigArg = Config | str | os.PathLike[str] | None
 
@@ -64,6 +59,8 @@ def run_settings(config: Config, max_edits: int | None) -> RunConfig:
 
 def site_factory(config: Config, settings: RunConfig, stopper: Stopper) -> Callable[[], Site]:
     """A function that logs in and returns the wiki client (called only when needed)."""
+    from uploader.publish.credentials import load_credentials
+
     credentials = load_credentials(config.wiki.user, config.wiki.password_file)
 
     def make() -> Site:
@@ -74,11 +71,18 @@ def site_factory(config: Config, settings: RunConfig, stopper: Stopper) -> Calla
     return make
 
 
-def volume_pages(config: Config, volume: str, report: Report) -> Iterator[Page]:
+def volume_pages(
+    config: Config,
+    volume: str,
+    report: Report,
+    strict: bool | None = None,
+    jobs: int | None = 1,
+) -> Iterator[Page]:
     """The rendered, validated pages of a configured volume, in source order."""
     from uploader.pipeline import iter_pages
 
-    return iter_pages(config.volume_path(volume), config, report, volume=volume)
+    path = config.volume_path(volume)
+    return iter_pages(path, config, report, volume=volume, strict=strict, jobs=jobs)
 
 
 def _preview(pages: Iterable[Page], config: Config, volume: str, report: Report) -> Path:
@@ -100,18 +104,28 @@ def upload_volume(
     retry_failed: bool = False,
     progress: bool = True,
     pages: Iterable[Page] | None = None,
+    strict: bool | None = None,
+    jobs: int | None = 1,
 ) -> Outcome | DryRun | Path:
     """Publish one volume (or dry-run it, or preview it offline); see the module docstring.
 
-    ``pages`` replaces the parse+render step (for tools and tests).
+    ``pages`` replaces the parse+render step (for tools and tests); ``strict`` validates
+    with the full round trip (default: the config's ``[render] strict_validation``); ``jobs``
+    renders on that many processes (None: every core, for a big file).
     Returns the run's Outcome, the DryRun classification, or (offline) the preview folder.
     """
     config = as_config(config)
     volume = str(volume)
     report = Report()
-    source = list(pages) if pages is not None else list(volume_pages(config, volume, report))
+    if pages is not None:
+        source = list(pages)
+    else:
+        source = list(volume_pages(config, volume, report, strict, jobs))
     if offline:
         return _preview(source, config, volume, report)
+    from uploader.publish.ledger import Ledger
+    from uploader.publish.runner import Stopper, dry_run, run_queue
+
     settings = run_settings(config, max_edits)
     stopper = Stopper(settings.stop_file, resume_hint(config))
     make_site = site_factory(config, settings, stopper)
@@ -141,6 +155,9 @@ def upload_resume(
     config: ConfigArg, *, max_edits: int | None = None, progress: bool = True
 ) -> Outcome:
     """Continue the last run (its volume) from the ledger."""
+    from uploader.publish.ledger import Ledger
+    from uploader.publish.runner import Stopper, resume
+
     config = as_config(config)
     settings = run_settings(config, max_edits)
     stopper = Stopper(settings.stop_file, resume_hint(config))
@@ -165,7 +182,14 @@ def run_parse(
     err: TextIO,
     config: ConfigArg = None,
 ) -> Report:
-    """Parse each file; write JSONL records to ``out`` or a summary (with progress) to ``err``."""
+    """Parse each file; write JSONL records to ``out`` or a summary (with progress) to ``err``.
+
+    The progress is a bar when ``err`` is a terminal, else a plain line every few hundred
+    articles.
+    """
+    from uploader.parse import iter_articles
+    from uploader.parse.records import article_record
+
     rules = as_config(config).naming
     report = Report()
     for path in files:
@@ -177,11 +201,11 @@ def run_parse(
                 out.write(json.dumps(article_record(article), ensure_ascii=False) + "\n")
         else:
             kinds: dict[str, int] = {}
-            bar = tqdm(
-                articles, desc=Path(path).name, unit=" art", file=err, leave=False, disable=None
-            )
-            for article in bar:
+            bar = progress_display(None, Path(path).name, unit="articles", file=err)
+            for article in articles:
                 kinds[str(article.kind)] = kinds.get(str(article.kind), 0) + 1
+                bar.update()
+            bar.close()
             parts = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
             out.write(f"{path}: {sum(kinds.values())} articles ({parts or 'none'})\n")
     if not jsonl:
@@ -206,8 +230,14 @@ def run_preview(
     config_path: ConfigArg = None,
     limit: int | None = None,
     volume: str | None = None,
+    strict: bool | None = None,
+    jobs: int | None = 1,
 ) -> dict[str, int]:
-    """``upload preview``: parse, render and validate a volume file and write the preview."""
+    """``upload preview``: parse, render and validate a volume file and write the preview.
+
+    ``strict`` validates with the full round trip (default: ``[render] strict_validation``);
+    ``jobs`` renders on that many processes (None: every core, for a big file).
+    """
     from uploader.pipeline import iter_pages, volume_key_for
     from uploader.preview import write_preview
 
@@ -216,12 +246,13 @@ def run_preview(
     path = Path(path)
     if volume is None:
         volume = volume_key_for(path, config)
-    pages = iter_pages(path, config, report, volume=volume, limit=limit)
+    pages = iter_pages(path, config, report, volume=volume, limit=limit, strict=strict, jobs=jobs)
     return write_preview(pages, out_dir, report, config.render.templates_dir, source=str(path))
 
 
 def show_status(config: ConfigArg, as_json: bool = False) -> str:
     """``upload status``: per volume, counts per state, last run, rate and ETA."""
+    from uploader.publish.ledger import Ledger
     from uploader.publish.status import format_status, volume_status
 
     config = as_config(config)
@@ -231,8 +262,125 @@ def show_status(config: ConfigArg, as_json: bool = False) -> str:
 
 def list_created(config: ConfigArg, volume: str | None = None, fmt: str = "text") -> str:
     """``upload created``: every page the bot created, with its revision id."""
+    from uploader.publish.ledger import Ledger
     from uploader.publish.status import created_pages, format_created
 
     config = as_config(config)
     with Ledger.open(config.run.ledger) as ledger:
         return format_created(created_pages(ledger, volume), fmt)
+
+
+@dataclasses.dataclass
+class AllVolumes:
+    """What ``upload volume all`` did: the preview index and one line per volume."""
+
+    index: Path
+    summary: dict[str, int]
+    lines: list[str]
+
+    def line(self) -> str:
+        """The closing lines: per volume, then the totals and where the index is."""
+        totals = " ".join(f"{key}={value}" for key, value in self.summary.items())
+        return "\n".join([*self.lines, f"all volumes: {totals}; report index: {self.index}"])
+
+
+def upload_all(
+    config: ConfigArg,
+    *,
+    dry_run_only: bool = False,
+    offline: bool = False,
+    jobs: int | None = None,
+    strict: bool | None = None,
+    progress: bool = True,
+) -> AllVolumes:
+    """``upload volume all``: preview every configured volume (``--dry-run``; ``--offline``).
+
+    Volumes are parsed once each and rendered on ``jobs`` processes (default: every core);
+    the title index is built once. Each volume's preview goes where ``upload volume KEY``
+    puts it; ``<preview dir>/index.html`` and ``summary.json`` cover them all. Without
+    ``offline`` each volume is also classified against the wiki (nothing is written to it).
+    """
+    from uploader.errors import UploaderError
+    from uploader.pipeline.pool import VolumeTask, preview_volumes
+    from uploader.preview.index import write_index
+
+    config = as_config(config)
+    if not dry_run_only:
+        raise UploaderError(
+            "volume all only previews (add --dry-run, or --dry-run --offline); "
+            "publish one volume at a time with: upload volume KEY"
+        )
+    if not config.volumes:
+        raise UploaderError("no volumes are configured; add them under [volumes]")
+    out_root = config.run.preview_dir
+    tasks = [
+        VolumeTask(key, Path(path), out_root / key, strict, keep_pages=not offline)
+        for key, path in config.volumes.items()
+    ]
+    bar = progress_display(None, "all volumes", enabled=progress)
+
+    def set_total(total: int) -> None:
+        if hasattr(bar, "total"):
+            bar.total = total
+        if hasattr(bar, "refresh"):
+            bar.refresh()
+
+    lines: list[str] = []
+    with _classifier(config, offline) as classify:
+
+        def done(result: VolumeResult) -> None:
+            lines.append(_volume_line(result))
+            if classify is not None and result.pages is not None:
+                lines.append(classify(result.pages, result.volume))
+
+        try:
+            results = preview_volumes(
+                config, tasks, jobs, tick=bar.update, on_total=set_total, on_result=done
+            )
+        finally:
+            bar.close()
+    index, summary = write_index(out_root, results, config.render.templates_dir)
+    return AllVolumes(index, summary, lines)
+
+
+def _volume_line(result: VolumeResult) -> str:
+    if result.error:
+        return f"volume {result.volume}: failed ({result.error}); see the report index"
+    counts = " ".join(f"{key}={value}" for key, value in result.summary.items())
+    return f"volume {result.volume}: {counts}; preview: {result.out_dir}"
+
+
+class _classifier:
+    """Opens the ledger and the wiki once for classifying every volume (None offline)."""
+
+    def __init__(self, config: Config, offline: bool) -> None:
+        self.config, self.offline = config, offline
+        self.stack: Any = None
+
+    def __enter__(self) -> Callable[[list[Page], str], str] | None:
+        if self.offline:
+            return None
+        from contextlib import ExitStack
+
+        from uploader.publish.ledger import Ledger
+        from uploader.publish.runner import Stopper, dry_run
+
+        settings = run_settings(self.config, None)
+        stopper = Stopper(settings.stop_file, resume_hint(self.config))
+        make_site = site_factory(self.config, settings, stopper)
+        self.stack = ExitStack()
+        ledger = self.stack.enter_context(Ledger.open(settings.ledger))
+        sites: list[Site] = []
+
+        def classify(pages: list[Page], volume: str) -> str:
+            if not sites:
+                sites.append(make_site())
+            result = dry_run(pages, ledger, sites[0], settings, volume=volume)
+            result.preview = self.config.run.preview_dir / volume
+            return result.line()
+
+        return classify
+
+    def __exit__(self, *exc: object) -> None:
+        if self.stack is not None:
+            self.stack.close()

@@ -1,35 +1,62 @@
 """Building the title index over every configured volume, with a cache per volume file.
 
-Building parses each volume; its part of the index is cached in a JSON file (one per volume
-file) keyed by the file's path, modification time and size. This joins the parse and render
-stages, so it lives in the pipeline.
+A volume's part of the index is cached in a JSON file (one per volume file) keyed by the
+file's content (SHA-1 of its bytes) and the naming rules, never by its modification time: a
+copied or touched file keeps its cache, an edited one loses it. A volume being rendered in
+the same run gives its part from the pages' own parse (``known``), so no volume is parsed twice.
+This joins the parse and render stages, so it lives in the pipeline.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from uploader.config import NamingRules
 from uploader.model import Article
 from uploader.parse import iter_articles
 from uploader.render.title_index import TitleIndex
 from uploader.report import Report
 
 CACHE_VERSION = 1
+_CHUNK = 1 << 20
 
 
-def _stamp(path: Path) -> dict[str, Any]:
-    st = path.stat()
-    return {"path": str(path.resolve()), "mtime_ns": st.st_mtime_ns, "size": st.st_size}
+def file_digest(path: Path) -> str:
+    """The SHA-1 of a file's bytes (hex)."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
-def _iter_volume(path: Path, volume: str) -> Iterator[Article]:
-    yield from iter_articles(path, report=Report(), volume=volume)
+def rules_digest(rules: NamingRules | None) -> str:
+    """A digest of the naming rules (titles depend on them), stable across processes."""
+    if rules is None:
+        return ""
+    data = {
+        f.name: sorted(v.items())
+        if isinstance(v, Mapping)
+        else sorted(v)
+        if isinstance(v, (set, frozenset))
+        else list(v)
+        for f in dataclasses.fields(rules)
+        for v in [getattr(rules, f.name)]
+    }
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def stamp(path: Path, rules: NamingRules | None = None) -> dict[str, Any]:
+    """What a cache file must match: the volume file's content digest and the rules."""
+    return {"sha1": file_digest(path), "rules": rules_digest(rules)}
 
 
 def cache_file(cache_dir: Path, path: Path) -> Path:
@@ -39,16 +66,37 @@ def cache_file(cache_dir: Path, path: Path) -> Path:
     return cache_dir / f"{Path(path).stem[:40]}-{digest}.json"
 
 
-def volume_index(path: Path, volume: str, cache_dir: Path | None = None) -> TitleIndex:
-    """The index of one volume file, from its cache file when the file is unchanged."""
-    stamp = _stamp(path)
-    cache = cache_file(cache_dir, path) if cache_dir is not None else None
-    cached = _read_cache(cache, stamp)
+def cached_index(
+    path: Path, cache_dir: Path | None, rules: NamingRules | None = None
+) -> TitleIndex | None:
+    """The cached index of a volume file when its content is unchanged, else None."""
+    if cache_dir is None:
+        return None
+    return _read_cache(cache_file(cache_dir, path), stamp(path, rules))
+
+
+def store_index(
+    path: Path, index: TitleIndex, cache_dir: Path | None, rules: NamingRules | None = None
+) -> None:
+    """Cache the index of a volume file (built from a parse of it) in ``cache_dir``."""
+    if cache_dir is not None:
+        _write_cache(cache_file(cache_dir, path), stamp(path, rules), index)
+
+
+def index_of(articles: Iterable[Article]) -> TitleIndex:
+    """The index of parsed articles."""
+    return TitleIndex.from_articles(articles)
+
+
+def volume_index(
+    path: Path, volume: str, cache_dir: Path | None = None, rules: NamingRules | None = None
+) -> TitleIndex:
+    """The index of one volume file: from its cache file, else by parsing it (and caching)."""
+    cached = cached_index(path, cache_dir, rules)
     if cached is not None:
         return cached
-    index = TitleIndex.from_articles(_iter_volume(path, volume))
-    if cache is not None:
-        _write_cache(cache, stamp, index)
+    index = index_of(iter_articles(path, report=Report(), volume=volume, rules=rules))
+    store_index(path, index, cache_dir, rules)
     return index
 
 
@@ -56,42 +104,52 @@ def build_index(
     volumes: Mapping[str, Path],
     cache_dir: Path | None = None,
     report: Report | None = None,
+    rules: NamingRules | None = None,
+    known: Mapping[Path, TitleIndex] | None = None,
 ) -> TitleIndex:
     """Index every volume file that exists, each cached in ``cache_dir`` (one JSON per file).
 
-    A cache file is used while its volume file keeps its path, modification time and size.
-    Missing volume files are skipped with a warning in ``report``.
+    A cache file is used while its volume file keeps its content. ``known`` gives the index
+    of files already parsed in this run (by resolved path), used as is. Missing volume files
+    are skipped with a warning in ``report``.
     """
     index = TitleIndex()
     seen: set[Path] = set()
+    known = known or {}
     for key, path in sorted(volumes.items()):
         path = Path(path)
+        resolved = path.resolve()
+        if resolved in known:
+            if resolved not in seen:
+                seen.add(resolved)
+                index.merge(known[resolved])
+            continue
         if not path.is_file():
             if report is not None:
                 report.warn(str(path), f"volume {key}: file not found, not in the title index")
             continue
-        if path.resolve() in seen:
+        if resolved in seen:
             continue
-        seen.add(path.resolve())
-        index.merge(volume_index(path, key, cache_dir))
+        seen.add(resolved)
+        index.merge(volume_index(path, key, cache_dir, rules))
     return index
 
 
-def _read_cache(cache: Path | None, stamp: Mapping[str, Any]) -> TitleIndex | None:
-    if cache is None or not cache.is_file():
+def _read_cache(cache: Path, want: Mapping[str, Any]) -> TitleIndex | None:
+    if not cache.is_file():
         return None
     try:
         data = json.loads(cache.read_text(encoding="utf-8"))
-        if data.get("version") != CACHE_VERSION or data.get("volume") != stamp:
+        if data.get("version") != CACHE_VERSION or data.get("volume") != want:
             return None
         return TitleIndex.from_json(data["index"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # a damaged cache is rebuilt
 
 
-def _write_cache(cache: Path, stamp: Mapping[str, Any], index: TitleIndex) -> None:
+def _write_cache(cache: Path, want: Mapping[str, Any], index: TitleIndex) -> None:
     cache.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"version": CACHE_VERSION, "volume": dict(stamp), "index": index.to_json()}
+    payload = {"version": CACHE_VERSION, "volume": dict(want), "index": index.to_json()}
     fd, tmp = tempfile.mkstemp(dir=cache.parent, prefix=".title-index-", suffix=".json")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(payload, fh, ensure_ascii=False)
