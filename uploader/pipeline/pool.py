@@ -18,6 +18,7 @@ of its volume; the other volumes go on.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import pickle
@@ -202,8 +203,29 @@ def _share(
     return {task.volume: shared for task in tasks}
 
 
+class WorkerError(Exception):
+    """A failure in a worker, as one line (exceptions are sent back as this: all pickle)."""
+
+
 def _why(exc: BaseException) -> str:
-    return str(exc) if isinstance(exc, UploaderError) else repr(exc)
+    return str(exc) if isinstance(exc, (UploaderError, WorkerError)) else repr(exc)
+
+
+def _in_worker(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``func`` so that any failure reaches the parent as a ConfigError or WorkerError."""
+
+    @functools.wraps(func)
+    def run(*args: Any) -> Any:
+        try:
+            return func(*args)
+        except ConfigError as exc:
+            raise ConfigError(str(exc)) from None
+        except UploaderError as exc:
+            raise UploaderError(str(exc)) from None
+        except Exception as exc:
+            raise WorkerError(_why(exc)) from None
+
+    return run
 
 
 def _failed(task: VolumeTask, why: str) -> VolumeResult:
@@ -243,6 +265,7 @@ def _defaults() -> Config:
     return load_config(None)
 
 
+@_in_worker
 def _parse_task(
     config_file: Path | None, volume: str, path: Path, parsed_file: Path
 ) -> tuple[TitleIndex, int]:
@@ -255,6 +278,7 @@ def _parse_task(
     return index, len(parsed.articles)
 
 
+@_in_worker
 def _preview_task(shared: _Shared, task: VolumeTask, parsed_file: Path | None) -> VolumeResult:
     """Step 2 in a worker: render, validate and write one volume's preview."""
     from uploader.preview.writer import write_preview
@@ -449,6 +473,7 @@ def _warm_up(config_file: Path | None) -> None:
     _load(config_file)
 
 
+@_in_worker
 def _render_chunk(
     spec: tuple[Path | None, Path, str | None, bool], articles: list[Article]
 ) -> list[Rendered]:
