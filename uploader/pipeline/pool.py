@@ -27,6 +27,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -403,11 +404,12 @@ class RenderPool:
     def __init__(self, config: Config, volume: str | None, strict: bool, jobs: int) -> None:
         self.config, self.volume, self.strict, self.jobs = config, volume, strict, jobs
         self.pool: ProcessPoolExecutor | None = None
+        self.here: RenderContext | None = None  # rendering here, once the pool broke
         self.tmp = tempfile.TemporaryDirectory(prefix="uploader-render-")
         self.index_file = Path(self.tmp.name) / "index.pickle"
 
     def start(self) -> RenderPool:
-        """Spawn the workers and let them warm up."""
+        """Spawn the workers and let them warm up (``render`` starts them if need be)."""
         context = multiprocessing.get_context("spawn")
         self.pool = ProcessPoolExecutor(self.jobs, mp_context=context)
         for _ in range(self.jobs):
@@ -417,10 +419,13 @@ class RenderPool:
     def render(
         self, work: Iterable[tuple[Article, Delta]], index: TitleIndex
     ) -> Iterator[tuple[Article, Delta, Rendered]]:
-        """Render ``work`` on the workers; yield each item with its rendering, in order."""
+        """Render ``work`` on the workers; yield each item with its rendering, in order.
+
+        When the pool breaks (a worker killed), the chunks it held are quarantined and the
+        rest is rendered in this process.
+        """
         if self.pool is None:
             self.start()
-        assert self.pool is not None
         _dump(self.index_file, index)
         spec = (_config_file(self.config), self.index_file, self.volume, self.strict)
         inflight: deque[tuple[list[tuple[Article, Delta]], Future[list[Rendered]]]] = deque()
@@ -429,14 +434,33 @@ class RenderPool:
         for item in work:
             chunk.append(item)
             if len(chunk) == CHUNK:
-                inflight.append((chunk, self.pool.submit(_render_chunk, spec, _articles(chunk))))
+                inflight.append((chunk, self._submit(spec, chunk, index)))
                 chunk = []
             while inflight and (len(inflight) > window or inflight[0][1].done()):
                 yield from _collected(*inflight.popleft())
         if chunk:
-            inflight.append((chunk, self.pool.submit(_render_chunk, spec, _articles(chunk))))
+            inflight.append((chunk, self._submit(spec, chunk, index)))
         while inflight:
             yield from _collected(*inflight.popleft())
+
+    def _submit(
+        self,
+        spec: tuple[Path | None, Path, str | None, bool],
+        chunk: list[tuple[Article, Delta]],
+        index: TitleIndex,
+    ) -> Future[list[Rendered]]:
+        articles = _articles(chunk)
+        if self.pool is not None:
+            try:
+                return self.pool.submit(_render_chunk, spec, articles)
+            except BrokenProcessPool:
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                self.pool = None
+        if self.here is None:
+            self.here = RenderContext.from_config(self.config, index=index, volume=self.volume)
+        done: Future[list[Rendered]] = Future()
+        done.set_result([render_one(a, self.here, self.strict) for a in articles])
+        return done
 
     def close(self) -> None:
         """Stop the workers and remove the temporary files."""
