@@ -38,6 +38,7 @@ from uploader.model import Article, Page, SourcePos
 from uploader.pipeline import (
     Delta,
     ParsedVolume,
+    ParseStream,
     Rendered,
     parse_volume,
     render_one,
@@ -247,6 +248,7 @@ def _result(task: VolumeTask, future: Future[VolumeResult]) -> VolumeResult:
 # --- the worker side ---------------------------------------------------------------------
 
 _worker_config: dict[Path | None, Config] = {}
+_worker_index: dict[Path, TitleIndex] = {}
 _worker_tick: Tick | None = None
 
 
@@ -285,14 +287,18 @@ def _preview_task(shared: _Shared, task: VolumeTask, parsed_file: Path | None) -
     from uploader.preview.writer import write_preview
 
     config = _load(shared.config_file)
-    index: TitleIndex = _undump(shared.index_file)
+    if shared.index_file not in _worker_index:
+        _worker_index.clear()
+        _worker_index[shared.index_file] = _undump(shared.index_file)
+    index = _worker_index[shared.index_file]
     report = Report()
     report.warnings.extend(shared.notes)
+    parsed: ParsedVolume | ParseStream
     if parsed_file is not None:
-        parsed: ParsedVolume = _undump(parsed_file)
+        parsed = _undump(parsed_file)
         parsed_file.unlink(missing_ok=True)
-    else:
-        parsed = parse_volume(task.path, config, task.volume)
+    else:  # its index came from the cache: parsed here, rendered as the parse goes
+        parsed = ParseStream(task.path, config, task.volume)
     kept: list[Page] | None = [] if task.keep_pages else None
     pages = _counted(render_pages(parsed, config, report, index, strict=task.strict), kept)
     summary = write_preview(
@@ -378,6 +384,7 @@ class _Workers:
         global _worker_tick
         if self.pool is None:
             _worker_config.pop(_config_file(self.config), None)
+            _worker_index.clear()
             _worker_tick = None
             return
         self.pool.shutdown(wait=True, cancel_futures=True)
