@@ -409,7 +409,9 @@ class RenderPool:
     """
 
     def __init__(self, config: Config, volume: str | None, strict: bool, jobs: int) -> None:
-        self.config, self.volume, self.strict, self.jobs = config, volume, strict, jobs
+        # This process parses and writes: it is one of the ``jobs``, the workers the rest.
+        self.config, self.volume, self.strict = config, volume, strict
+        self.jobs = max(1, jobs - 1)
         self.pool: ProcessPoolExecutor | None = None
         self.here: RenderContext | None = None  # rendering here, once the pool broke
         self.tmp = tempfile.TemporaryDirectory(prefix="uploader-render-")
