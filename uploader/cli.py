@@ -67,6 +67,20 @@ def os_error_line(exc: OSError) -> str:
     return f"{path}: {reason}; {hint}"
 
 
+strict_option = click.option(
+    "--strict/--no-strict",
+    default=None,
+    help="Validate with the full mwparserfromhell round trip (slow; default: the config's "
+    "[render] strict_validation).",
+)
+
+jobs_option = click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes to render on (default: every core; one for a small volume).",
+)
+
 config_option = click.option(
     "--config",
     "config_path",
@@ -126,6 +140,8 @@ def parse(
 @click.option("--limit", type=click.IntRange(min=0), default=None, help="Stop after N articles.")
 @click.option("--volume", default=None, help="Volume key for the citation (default: from path).")
 @corrections_option
+@strict_option
+@jobs_option
 @one_line_errors
 def preview_command(
     file: Path,
@@ -134,12 +150,21 @@ def preview_command(
     limit: int | None,
     volume: str | None,
     corrections: Path | None,
+    strict: bool | None,
+    jobs: int | None,
 ) -> None:
     """Render FILE offline into --out DIR: pages.jsonl, .wiki files, report.html."""
     from uploader.commands import run_preview
 
     summary = run_preview(
-        file, out_dir, config_path=config_path, limit=limit, volume=volume, corrections=corrections
+        file,
+        out_dir,
+        config_path=config_path,
+        limit=limit,
+        volume=volume,
+        corrections=corrections,
+        strict=strict,
+        jobs=jobs,
     )
     click.echo(
         " ".join(f"{key}={value}" for key, value in summary.items() if not isinstance(value, dict))
@@ -155,6 +180,8 @@ def preview_command(
 @click.option("--retry-failed", is_flag=True, help="Retry rows that failed or were skipped.")
 @click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
 @corrections_option
+@jobs_option
+@strict_option
 @one_line_errors
 def volume_command(
     volume: str,
@@ -165,8 +192,27 @@ def volume_command(
     retry_failed: bool,
     no_progress: bool,
     corrections: Path | None,
+    jobs: int | None,
+    strict: bool | None,
 ) -> None:
-    """Publish configured VOLUME: parse, render, create the pages."""
+    """Publish configured VOLUME: parse, render, create the pages.
+
+    VOLUME all (with --dry-run, and --offline to skip the wiki) previews every configured
+    volume on --jobs processes, with one report index over all of them.
+    """
+    if volume == "all":
+        from uploader.commands import upload_all
+
+        done = upload_all(
+            config_path,
+            dry_run_only=dry_run or offline,
+            offline=offline,
+            jobs=jobs,
+            strict=strict,
+            progress=not no_progress,
+        )
+        click.echo(done.line())
+        return
     from uploader.commands import upload_volume
 
     result = upload_volume(
@@ -178,6 +224,8 @@ def volume_command(
         retry_failed=retry_failed,
         progress=not no_progress,
         corrections=corrections,
+        strict=strict,
+        jobs=jobs,
     )
     click.echo(f"preview: {result}" if isinstance(result, Path) else result.line())
 

@@ -11,7 +11,11 @@ defaults) and returns what the command prints.
 - ``upload_resume``: continue the last run from the ledger, without re-reading the volume.
 - ``upload_update``: bring the bot's published pages of a volume up to date with its current
   rendering (``uploader.publish.update``), or with ``dry_run_only`` show the plan.
+- ``upload_all``: preview every configured volume on a process pool (``volume all``).
 - ``show_status`` and ``list_created``: what the ledger says.
+
+Publishing modules are imported inside the functions that publish, so the preview path never
+loads pywikibot or the publisher.
 """
 
 from __future__ import annotations
@@ -26,29 +30,16 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from tqdm import tqdm
-
 from uploader.config import Config, RunConfig, load_config
 from uploader.errors import ConfigError
 from uploader.model import Page
-from uploader.parse import iter_articles
-from uploader.parse.records import article_record
-from uploader.publish.credentials import load_credentials
-from uploader.publish.guard import exclusive_run, stops_with_hint
-from uploader.publish.ledger import Ledger
-from uploader.publish.match import identities
-from uploader.publish.runner import (
-    DryRun,
-    Outcome,
-    Stopper,
-    dry_run,
-    resume,
-    run_queue,
-)
-from uploader.publish.update import Change, UpdateOutcome, UpdatePlan, dry_run_update, update
+from uploader.progress import progress as progress_display
 from uploader.report import Report
 
 if TYPE_CHECKING:
+    from uploader.pipeline.pool import VolumeResult
+    from uploader.publish.runner import DryRun, Outcome, Site, Stopper
+    from uploader.publish.update import Change, UpdateOutcome, UpdatePlan
     from uploader.publish.wiki import WikiClient
 
 ConfigArg = Config | str | os.PathLike[str] | None
@@ -74,6 +65,8 @@ def run_settings(config: Config, max_edits: int | None) -> RunConfig:
 
 def site_factory(config: Config, settings: RunConfig, stopper: Stopper) -> Callable[[], WikiClient]:
     """A function that logs in and returns the wiki client (called only when needed)."""
+    from uploader.publish.credentials import load_credentials
+
     credentials = load_credentials(config.wiki.user, config.wiki.password_file)
 
     def make() -> WikiClient:
@@ -85,13 +78,20 @@ def site_factory(config: Config, settings: RunConfig, stopper: Stopper) -> Calla
 
 
 def volume_pages(
-    config: Config, volume: str, report: Report, corrections: Path | None = None
+    config: Config,
+    volume: str,
+    report: Report,
+    corrections: Path | None = None,
+    strict: bool | None = None,
+    jobs: int | None = 1,
 ) -> Iterator[Page]:
     """The rendered, validated pages of a configured volume, in source order."""
     from uploader.pipeline import iter_pages
 
     path = config.volume_path(volume)
-    return iter_pages(path, config, report, volume=volume, corrections=corrections)
+    return iter_pages(
+        path, config, report, volume=volume, corrections=corrections, strict=strict, jobs=jobs
+    )
 
 
 def _preview(pages: Iterable[Page], config: Config, volume: str, report: Report) -> Path:
@@ -114,26 +114,31 @@ def upload_volume(
     progress: bool = True,
     pages: Iterable[Page] | None = None,
     corrections: Path | None = None,
+    strict: bool | None = None,
+    jobs: int | None = 1,
 ) -> Outcome | DryRun | Path:
     """Publish one volume (or dry-run it, or preview it offline); see the module docstring.
 
     ``pages`` replaces the parse+render step (for tools and tests); ``corrections`` is the
-    volume's corrections file (default: ``NAME.corrections.toml`` beside it, if any).
+    volume's corrections file (default: ``NAME.corrections.toml`` beside it, if any);
+    ``strict`` validates with the full round trip (default: ``[render] strict_validation``);
+    ``jobs`` renders on that many processes (None: every core, for a big file).
     Returns the run's Outcome, the DryRun classification, or (offline) the preview folder.
     """
     config = as_config(config)
     volume = str(volume)
     report = Report()
+    if offline:  # nothing of the publisher is loaded
+        source = _source_pages(config, volume, report, pages, corrections, strict, jobs)
+        return _preview(source, config, volume, report)
+    from uploader.publish.ledger import Ledger
+    from uploader.publish.match import identities
+    from uploader.publish.runner import Stopper, dry_run, run_queue
+
     settings = run_settings(config, max_edits)
     stopper = Stopper(settings.stop_file, resume_hint(config))
-    with _guard(settings, stopper, f"upload volume {volume}", dry_run_only or offline):
-        source = (
-            list(pages)
-            if pages is not None
-            else list(volume_pages(config, volume, report, corrections))
-        )
-        if offline:
-            return _preview(source, config, volume, report)
+    with _guard(settings, stopper, f"upload volume {volume}", dry_run_only):
+        source = _source_pages(config, volume, report, pages, corrections, strict, jobs)
         make_site = site_factory(config, settings, stopper)
         with Ledger.open(settings.ledger) as ledger:
             if dry_run_only:
@@ -160,11 +165,27 @@ def upload_volume(
             )
 
 
+def _source_pages(
+    config: Config,
+    volume: str,
+    report: Report,
+    pages: Iterable[Page] | None,
+    corrections: Path | None,
+    strict: bool | None,
+    jobs: int | None,
+) -> list[Page]:
+    if pages is not None:
+        return list(pages)
+    return list(volume_pages(config, volume, report, corrections, strict, jobs))
+
+
 def _guard(
     settings: RunConfig, stopper: Stopper, command: str, read_only: bool = False
 ) -> AbstractContextManager[None]:
     """The run lock, signals and resume hint for a publishing command (a dry run or a
     preview writes nothing and takes only the one-line error handling)."""
+    from uploader.publish.guard import exclusive_run, stops_with_hint
+
     if read_only:
         return stops_with_hint(None)
     return exclusive_run(settings.ledger, stopper, command)
@@ -174,6 +195,9 @@ def upload_resume(
     config: ConfigArg, *, max_edits: int | None = None, progress: bool = True
 ) -> Outcome:
     """Continue the last run (its volume) from the ledger."""
+    from uploader.publish.ledger import Ledger
+    from uploader.publish.runner import Stopper, resume
+
     config = as_config(config)
     settings = run_settings(config, max_edits)
     stopper = Stopper(settings.stop_file, resume_hint(config))
@@ -217,6 +241,10 @@ def upload_update(
 ) -> UpdateOutcome | UpdatePlan:
     """Bring the bot's pages of a volume up to date with its current rendering (or, with
     ``dry_run_only``, plan it and send nothing); ``pages`` replaces parse+render."""
+    from uploader.publish.ledger import Ledger
+    from uploader.publish.runner import Stopper
+    from uploader.publish.update import dry_run_update, update
+
     config = as_config(config)
     volume = str(volume)
     report = Report()
@@ -255,8 +283,12 @@ def run_parse(
     """Parse each file; write JSONL records to ``out`` or a summary (with progress) to ``err``.
 
     ``corrections`` (one file only) is its corrections file; by default each volume uses the
-    ``NAME.corrections.toml`` beside it, if any.
+    ``NAME.corrections.toml`` beside it, if any. The progress is a bar when ``err`` is a
+    terminal, else a plain line every few hundred articles.
     """
+    from uploader.parse import iter_articles
+    from uploader.parse.records import article_record
+
     rules = as_config(config).naming
     files = list(files)
     if corrections is not None and len(files) != 1:
@@ -271,11 +303,11 @@ def run_parse(
                 out.write(json.dumps(article_record(article), ensure_ascii=False) + "\n")
         else:
             kinds: dict[str, int] = {}
-            bar = tqdm(
-                articles, desc=Path(path).name, unit=" art", file=err, leave=False, disable=None
-            )
-            for article in bar:
+            bar = progress_display(None, Path(path).name, unit="articles", file=err)
+            for article in articles:
                 kinds[str(article.kind)] = kinds.get(str(article.kind), 0) + 1
+                bar.update()
+            bar.close()
             parts = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
             out.write(f"{path}: {sum(kinds.values())} articles ({parts or 'none'})\n")
     if not jsonl:
@@ -306,9 +338,15 @@ def run_preview(
     limit: int | None = None,
     volume: str | None = None,
     corrections: Path | None = None,
+    strict: bool | None = None,
+    jobs: int | None = 1,
 ) -> dict[str, Any]:
-    """``upload preview``: parse, render and validate a volume file and write the preview."""
-    from uploader.pipeline import iter_pages, title_index_for, volume_key_for
+    """``upload preview``: parse, render and validate a volume file and write the preview.
+
+    ``strict`` validates with the full round trip (default: ``[render] strict_validation``);
+    ``jobs`` renders on that many processes (None: every core, for a big file).
+    """
+    from uploader.pipeline import iter_pages, volume_key_for
     from uploader.preview import write_preview
 
     config = as_config(config_path)
@@ -317,15 +355,23 @@ def run_preview(
     if volume is None:
         volume = volume_key_for(path, config)
     # The preview writes only its own folder: title-index caches are read, not written.
-    index = title_index_for(path, config, report, volume, corrections, write=False)
     pages = iter_pages(
-        path, config, report, volume=volume, limit=limit, index=index, corrections=corrections
+        path,
+        config,
+        report,
+        volume=volume,
+        limit=limit,
+        corrections=corrections,
+        strict=strict,
+        jobs=jobs,
+        write=False,
     )
     return write_preview(pages, out_dir, report, config.render.templates_dir, source=str(path))
 
 
 def show_status(config: ConfigArg, as_json: bool = False) -> str:
     """``upload status``: per volume, counts per state, last run, rate and ETA."""
+    from uploader.publish.ledger import Ledger
     from uploader.publish.status import format_status, volume_status
 
     config = as_config(config)
@@ -335,8 +381,125 @@ def show_status(config: ConfigArg, as_json: bool = False) -> str:
 
 def list_created(config: ConfigArg, volume: str | None = None, fmt: str = "text") -> str:
     """``upload created``: every page the bot created, with its revision id."""
+    from uploader.publish.ledger import Ledger
     from uploader.publish.status import created_pages, format_created, page_updates
 
     config = as_config(config)
     with Ledger.open_readonly(config.run.ledger) as ledger:
         return format_created(created_pages(ledger, volume), fmt, page_updates(ledger, volume))
+
+
+@dataclasses.dataclass
+class AllVolumes:
+    """What ``upload volume all`` did: the preview index and one line per volume."""
+
+    index: Path
+    summary: dict[str, int]
+    lines: list[str]
+
+    def line(self) -> str:
+        """The closing lines: per volume, then the totals and where the index is."""
+        totals = " ".join(f"{key}={value}" for key, value in self.summary.items())
+        return "\n".join([*self.lines, f"all volumes: {totals}; report index: {self.index}"])
+
+
+def upload_all(
+    config: ConfigArg,
+    *,
+    dry_run_only: bool = False,
+    offline: bool = False,
+    jobs: int | None = None,
+    strict: bool | None = None,
+    progress: bool = True,
+) -> AllVolumes:
+    """``upload volume all``: preview every configured volume (``--dry-run``; ``--offline``).
+
+    Volumes are parsed once each and rendered on ``jobs`` processes (default: every core);
+    the title index is built once. Each volume's preview goes where ``upload volume KEY``
+    puts it; ``<preview dir>/index.html`` and ``summary.json`` cover them all. Without
+    ``offline`` each volume is also classified against the wiki (nothing is written to it).
+    """
+    from uploader.errors import UploaderError
+    from uploader.pipeline.pool import VolumeTask, preview_volumes
+    from uploader.preview.index import write_index
+
+    config = as_config(config)
+    if not dry_run_only:
+        raise UploaderError(
+            "volume all only previews (add --dry-run, or --dry-run --offline); "
+            "publish one volume at a time with: upload volume KEY"
+        )
+    if not config.volumes:
+        raise UploaderError("no volumes are configured; add them under [volumes]")
+    out_root = config.run.preview_dir
+    tasks = [
+        VolumeTask(key, Path(path), out_root / key, strict, keep_pages=not offline)
+        for key, path in config.volumes.items()
+    ]
+    bar = progress_display(None, "all volumes", enabled=progress)
+
+    def set_total(total: int) -> None:
+        if hasattr(bar, "total"):
+            bar.total = total
+        if hasattr(bar, "refresh"):
+            bar.refresh()
+
+    lines: list[str] = []
+    with _classifier(config, offline) as classify:
+
+        def done(result: VolumeResult) -> None:
+            lines.append(_volume_line(result))
+            if classify is not None and result.pages is not None:
+                lines.append(classify(result.pages, result.volume))
+
+        try:
+            results = preview_volumes(
+                config, tasks, jobs, tick=bar.update, on_total=set_total, on_result=done
+            )
+        finally:
+            bar.close()
+    index, summary = write_index(out_root, results, config.render.templates_dir)
+    return AllVolumes(index, summary, lines)
+
+
+def _volume_line(result: VolumeResult) -> str:
+    if result.error:
+        return f"volume {result.volume}: failed ({result.error}); see the report index"
+    counts = " ".join(f"{key}={value}" for key, value in result.summary.items())
+    return f"volume {result.volume}: {counts}; preview: {result.out_dir}"
+
+
+class _classifier:
+    """Opens the ledger and the wiki once for classifying every volume (None offline)."""
+
+    def __init__(self, config: Config, offline: bool) -> None:
+        self.config, self.offline = config, offline
+        self.stack: Any = None
+
+    def __enter__(self) -> Callable[[list[Page], str], str] | None:
+        if self.offline:
+            return None
+        from contextlib import ExitStack
+
+        from uploader.publish.ledger import Ledger
+        from uploader.publish.runner import Stopper, dry_run
+
+        settings = run_settings(self.config, None)
+        stopper = Stopper(settings.stop_file, resume_hint(self.config))
+        make_site = site_factory(self.config, settings, stopper)
+        self.stack = ExitStack()
+        ledger = self.stack.enter_context(Ledger.open(settings.ledger))
+        sites: list[Site] = []
+
+        def classify(pages: list[Page], volume: str) -> str:
+            if not sites:
+                sites.append(make_site())
+            result = dry_run(pages, ledger, sites[0], settings, volume=volume)
+            result.preview = self.config.run.preview_dir / volume
+            return result.line()
+
+        return classify
+
+    def __exit__(self, *exc: object) -> None:
+        if self.stack is not None:
+            self.stack.close()

@@ -111,6 +111,7 @@ class RenderSettings:
     signature: str
     title_index: bool
     title_index_cache: Path | None
+    strict_validation: bool  # validate with the full mwparserfromhell round trip
 
     @classmethod
     def from_section(cls, raw: Mapping[str, Any]) -> RenderSettings:

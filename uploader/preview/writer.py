@@ -4,13 +4,20 @@
 page (redirects included), the pictures into ``DIR/pages/media`` with ``DIR/pictures.tsv``
 for a later Commons upload, ``DIR/report.html`` and ``DIR/summary.json``. It touches no wiki
 and no ledger.
+
+Creating thousands of small files is the slow part of a preview on a busy disk, so files are
+written by one background thread (the rendering goes on meanwhile), and a file an earlier
+preview left under the same name is overwritten in place (cheaper than a new file); the
+files of an earlier preview that this one did not write are removed at the end.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import queue
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
@@ -66,6 +73,37 @@ def _picture_suffix(picture: Picture) -> str:
     return suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else extension(picture.content_type)
 
 
+class _Files:
+    """Writes files from one background thread, in the order given; errors come back."""
+
+    def __init__(self) -> None:
+        self.todo: queue.SimpleQueue[tuple[Path, bytes] | None] = queue.SimpleQueue()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._work, name="preview-files", daemon=True)
+        self.thread.start()
+
+    def write(self, path: Path, data: bytes) -> None:
+        """Queue ``data`` to be written to ``path`` (an OSError of an earlier write is raised)."""
+        if self.error is not None:
+            raise self.error
+        self.todo.put((path, data))
+
+    def close(self) -> None:
+        """Wait for every queued write; raise the first error."""
+        self.todo.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def _work(self) -> None:
+        while (item := self.todo.get()) is not None:
+            if self.error is None:
+                try:
+                    item[0].write_bytes(item[1])
+                except BaseException as exc:  # handed to the main thread
+                    self.error = exc
+
+
 class _PreviewWriter:
     """The open output files of one preview."""
 
@@ -74,7 +112,8 @@ class _PreviewWriter:
         self.pages_dir = out_dir / "pages"
         self.media_dir = self.pages_dir / "media"
         self.pages_dir.mkdir(parents=True, exist_ok=True)
-        _clear_previous(self.pages_dir)
+        self.previous = _previous_files(self.pages_dir)
+        self.files = _Files()
         self.names = _Names()
         self.media_names = _Names()
         self.jsonl: TextIO = (out_dir / "pages.jsonl").open("w", encoding="utf-8")
@@ -109,7 +148,7 @@ class _PreviewWriter:
         if not article:
             record["redirect_to"] = save.redirect_to
         name = self.names.take(safe_name(save.title), ".wiki")
-        (self.pages_dir / name).write_text(save.wikitext + "\n", encoding="utf-8")
+        self._write(self.pages_dir / name, (save.wikitext + "\n").encode("utf-8"))
         record["file"] = f"pages/{name}"
         self.jsonl.write(json.dumps(record, ensure_ascii=False) + "\n")
 
@@ -117,7 +156,7 @@ class _PreviewWriter:
         self.counts["pictures"] += 1
         self.media_dir.mkdir(exist_ok=True)
         name = self.media_names.take(safe_name(page.title), _picture_suffix(picture))
-        (self.media_dir / name).write_bytes(picture.data)
+        self._write(self.media_dir / name, picture.data)
         caption = ""
         if picture.caption is not None:
             caption = _caption_text(page, picture.caption)
@@ -133,20 +172,28 @@ class _PreviewWriter:
         )
         return name
 
+    def _write(self, path: Path, data: bytes) -> None:
+        self.previous.discard(path)
+        self.files.write(path, data)
+
     def close(self) -> None:
-        self.jsonl.close()
-        self.tsv_file.close()
+        """Close the files, wait for the background writes, remove stale files."""
+        try:
+            self.jsonl.close()
+            self.tsv_file.close()
+            self.files.close()
+        finally:
+            for old in self.previous:
+                old.unlink(missing_ok=True)
 
 
-def _clear_previous(pages_dir: Path) -> None:
-    """Remove the .wiki files and pictures an earlier preview left in ``pages_dir``."""
-    for old in pages_dir.glob("*.wiki"):
-        old.unlink()
+def _previous_files(pages_dir: Path) -> set[Path]:
+    """The .wiki files and pictures an earlier preview left in ``pages_dir``."""
+    old = set(pages_dir.glob("*.wiki"))
     media = pages_dir / "media"
     if media.is_dir():
-        for old in media.iterdir():
-            if old.is_file():
-                old.unlink()
+        old.update(p for p in media.iterdir() if p.is_file())
+    return old
 
 
 def _caption_text(page: Page, number: int) -> str:

@@ -144,11 +144,9 @@ class _NoProgress:
 def _progress(total: int, enabled: bool, volume: str) -> Progress:
     if not enabled:
         return _NoProgress()
-    from tqdm import tqdm
+    from uploader.progress import progress  # a bar on a terminal, plain lines in a log
 
-    bar: Progress = tqdm(
-        total=total, file=sys.stderr, unit="page", desc=f"volume {volume}", dynamic_ncols=True
-    )
+    bar: Progress = progress(total, f"volume {volume}", unit="pages", file=sys.stderr)
     return bar
 
 

@@ -1,0 +1,278 @@
+"""Benchmark: the whole preview pipeline, in-process stages and whole processes.
+
+    python bench/bench_pipeline.py [--articles 3750] [--volumes 15] [--per-volume 3300]
+                                   [--repeat 3] [--skip-all] [--json]
+
+Generates (tests/docxgen) one volume of about --articles articles with distinct headwords
+and --volumes volumes of about --per-volume articles each, then measures, in this same run
+(best of --repeat; other work on the machine only makes a run slower, so the best of several
+is the fairest figure; the 1-minute load average is printed with every figure):
+
+* the floor: a bare lxml iterparse over word/document.xml (``bench_parse.bare_pass``), in
+  this process, for the one volume and for all of them;
+* in-process stages over the one volume: parse, JSON records, title index, render, fast and
+  strict validation, writing the preview;
+* whole processes, as a user waits for them: ``upload parse --jsonl``, ``upload preview``
+  (cold title-index cache, and warm), and ``upload volume all --dry-run --offline`` over a
+  config listing the volumes (cold and warm), each with its ratio to the bare pass and its
+  peak memory (the process's own VmHWM, and ru_maxrss of its worker processes).
+
+Bars (issue 12): parse --jsonl ≤ 4×, preview ≤ 8×, peak ≤ 200 MB; volume all ≤ 10× the bare
+pass over all files, every process ≤ 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_parse import _mark, bare_pass  # noqa: E402
+from samples.make_sample_volume import sample_volume  # noqa: E402
+from tests import docxgen as g  # noqa: E402
+
+# Runs ``python -m uploader ARGS`` in this process and writes its peak memory (VmHWM: this
+# process only, not the launcher that forked it) and its workers' (ru_maxrss of the waited-for
+# children) to the file named by BENCH_STATS.
+LAUNCHER = """
+import json, os, resource, runpy, sys
+sys.argv = ["upload", *sys.argv[1:]]
+try:
+    runpy.run_module("uploader", run_name="__main__")
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM"))
+kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+with open(os.environ["BENCH_STATS"], "w") as fh:
+    json.dump({"self_kb": hwm, "children_kb": kids}, fh)
+sys.exit(code)
+"""
+
+
+def load() -> str:
+    """The 1-minute load average (the machine is shared: read each figure with it)."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:
+        return "n/a"
+
+
+def build(path: Path, articles: int, offset: int = 0) -> int:
+    """Write a volume of at least ``articles`` articles with distinct headwords."""
+    base = sample_volume()
+    per = len(base.entries())
+    times = max(1, -(-articles // per))
+    blocks = [
+        _mark(b, k + offset) if isinstance(b, g.Entry) and k + offset else b
+        for k in range(times)
+        for b in base.blocks
+    ]
+    g.write_docx(replace(base, blocks=tuple(blocks)), path)
+    return per * times
+
+
+def best(
+    repeat: int, func: Callable[[], object], before: Callable[[], object] | None = None
+) -> float:
+    """The fastest of ``repeat`` timed calls (``before`` runs untimed before each)."""
+    times = []
+    for _ in range(repeat):
+        if before is not None:
+            before()
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def run_process(args: list[str], tmp: Path, env: dict[str, str]) -> dict[str, float]:
+    """Run ``upload ARGS`` as a whole process: wall and CPU seconds, peaks in MB."""
+    stats, errors = tmp / "stats.json", tmp / "stderr.txt"
+    env = {**env, "BENCH_STATS": str(stats)}
+    with errors.open("w") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-c", LAUNCHER, *args],
+            cwd=tmp,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)  # usage: the process and its workers
+        wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"upload {' '.join(args)} failed:\n{errors.read_text()[-2000:]}")
+    data = json.loads(stats.read_text())
+    return {
+        "s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "peak_mb": data["self_kb"] / 1024,
+        "workers_peak_mb": data["children_kb"] / 1024,
+    }
+
+
+def best_process(
+    repeat: int, args: list[str], tmp: Path, env: dict[str, str], before: Callable[[], object]
+) -> dict[str, float]:
+    """The fastest of ``repeat`` runs (its CPU time too), and the largest peaks seen."""
+    runs = []
+    for _ in range(repeat):
+        before()
+        runs.append(run_process(args, tmp, env))
+    fastest = min(runs, key=lambda r: r["s"])
+    return {
+        **fastest,
+        "peak_mb": max(r["peak_mb"] for r in runs),
+        "workers_peak_mb": max(r["workers_peak_mb"] for r in runs),
+    }
+
+
+def stages(path: Path, tmp: Path, repeat: int) -> dict[str, float]:
+    """In-process seconds of each stage over one volume."""
+    from uploader.config import load_config
+    from uploader.parse import iter_articles
+    from uploader.parse.records import article_record
+    from uploader.pipeline import parse_volume, render_pages, title_index_for
+    from uploader.preview import write_preview
+    from uploader.render import RenderContext, render
+    from uploader.render.validate import markup_problems
+    from uploader.report import Report
+
+    config = load_config()
+    out: dict[str, float] = {}
+    out["parse"] = best(repeat, lambda: sum(1 for _ in iter_articles(path)))
+    articles = list(iter_articles(path))
+    out["records"] = best(
+        repeat, lambda: [json.dumps(article_record(a), ensure_ascii=False) for a in articles]
+    )
+    parsed = parse_volume(path, config)
+    out["title_index"] = best(repeat, lambda: title_index_for(path, config, Report(), None, parsed))
+    index = title_index_for(path, config, Report(), None, parsed)
+    context = RenderContext.from_config(config, index=index)
+    out["render"] = best(repeat, lambda: [render(a, context) for a in articles])
+    texts = [render(a, context).wikitext for a in articles]
+    out["validate_fast"] = best(repeat, lambda: [markup_problems(t) for t in texts])
+    out["validate_strict"] = best(1, lambda: [markup_problems(t, strict=True) for t in texts])
+    pages = list(render_pages(parsed, config, Report(), index))
+    target = tmp / "stage-preview"
+    out["write_preview"] = best(
+        repeat,
+        lambda: write_preview(pages, target, Report()),
+        before=lambda: shutil.rmtree(target, ignore_errors=True),
+    )
+    return out
+
+
+def main() -> int:
+    """Generate the volumes, run every measurement, print figures and ratios."""
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--articles", type=int, default=3750)
+    ap.add_argument("--volumes", type=int, default=15)
+    ap.add_argument("--per-volume", type=int, default=3300)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--skip-all", action="store_true", help="skip the many-volume run")
+    ap.add_argument("--skip-stages", action="store_true", help="skip the in-process stages")
+    ap.add_argument("--json", action="store_true", help="also print the results as JSON")
+    args = ap.parse_args()
+    results: dict[str, Any] = {"cores": os.cpu_count()}
+    with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as name:
+        tmp = Path(name)
+        state = tmp / "state"
+        config = tmp / "bench.toml"
+        volume = tmp / "volume.docx"
+        made = build(volume, args.articles)
+        files: list[Path] = []
+        if not args.skip_all:
+            for n in range(args.volumes):
+                files.append(tmp / f"volume-{n + 1:02d}.docx")
+                build(files[-1], args.per_volume, offset=n * 7)
+        lines = ["[run]", f'ledger = "{state / "ledger.sqlite3"}"', "[volumes]"]
+        lines += [f'"{n + 1}" = "{p}"' for n, p in enumerate(files)]
+        config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        one = tmp / "one.toml"
+        one.write_text(f'[run]\nledger = "{state / "ledger.sqlite3"}"\n', encoding="utf-8")
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        env.pop("UPLOADER_CONFIG", None)
+        print(f"volume: {made} articles; {len(files)} volumes of about {args.per_volume}")
+
+        base = best(args.repeat, lambda: bare_pass(volume))
+        results.update(articles=made, bare_s=base)
+        print(f"bare lxml pass, one volume:      {base:.3f} s   (load {load()})")
+
+        def cold() -> None:
+            shutil.rmtree(state, ignore_errors=True)
+            shutil.rmtree(tmp / "out", ignore_errors=True)
+
+        def warm() -> None:
+            shutil.rmtree(tmp / "out", ignore_errors=True)
+
+        def report(name: str, figure: dict[str, float], floor: float, bar: float) -> None:
+            ratio = figure["s"] / floor
+            results[name] = {**figure, "ratio": ratio, "load": load()}
+            print(
+                f"{name:<32} {figure['s']:.3f} s   {ratio:.2f}x (bar ≤ {bar:g}x)   "
+                f"cpu {figure['cpu_s']:.2f} s   peak {figure['peak_mb']:.0f} MB, "
+                f"workers {figure['workers_peak_mb']:.0f} MB   (load {load()})"
+            )
+
+        cfg = ["--config", str(one)]
+        parse = best_process(args.repeat, ["parse", "--jsonl", str(volume), *cfg], tmp, env, warm)
+        report("process: parse --jsonl", parse, base, 4)
+        preview = ["preview", str(volume), "--out", str(tmp / "out"), *cfg]
+        report(
+            "process: preview (cold cache)",
+            best_process(args.repeat, preview, tmp, env, cold),
+            base,
+            8,
+        )
+        report(
+            "process: preview (warm cache)",
+            best_process(args.repeat, preview, tmp, env, warm),
+            base,
+            8,
+        )
+        if files:
+            floor = best(args.repeat, lambda: [bare_pass(p) for p in files])
+            results["bare_all_s"] = floor
+            print(f"bare lxml pass, all {len(files)} volumes:  {floor:.3f} s   (load {load()})")
+            every = ["volume", "all", "--dry-run", "--offline", "--config", str(config)]
+
+            def cold_all() -> None:
+                shutil.rmtree(state, ignore_errors=True)
+
+            def warm_all() -> None:
+                shutil.rmtree(state / "preview", ignore_errors=True)
+
+            for label, before in (("cold", cold_all), ("warm", warm_all)):
+                figure = best_process(args.repeat, every, tmp, env, before)
+                report(f"process: volume all ({label} cache)", figure, floor, 10)
+        if not args.skip_stages:
+            for stage, seconds in stages(volume, tmp, args.repeat).items():
+                results[f"stage_{stage}_s"] = seconds
+                print(
+                    f"stage {stage:<26} {seconds:.3f} s   {seconds / base:.2f}x   (load {load()})"
+                )
+    if args.json:
+        print(json.dumps(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
