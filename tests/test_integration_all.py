@@ -18,7 +18,7 @@ def test_integration_volume_all_dry_run_classifies_every_volume(
     wiki: LocalWiki, tmp_path: Path
 ) -> None:
     first = make_volume(tmp_path / "first.docx", "БІР", 6)
-    second = make_volume(tmp_path / "second.docx", "ЕКІ", 3)
+    second = make_volume(tmp_path / "second.docx", "ЖЕТ", 3)  # prefixes unique in the session
     config_path = write_config(tmp_path, wiki, first)
     with config_path.open("a", encoding="utf-8") as fh:
         fh.write(f'h = "{second}"\n')

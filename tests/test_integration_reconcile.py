@@ -63,7 +63,18 @@ PAPER = (
 def volume(path: Path) -> Path:
     """The generated volume: three persons and a place the wiki already has (under other
     names), a «quoted» newspaper, and ordinary articles."""
+    # In alphabetical order, by letter group, as a volume is (order is a segmentation signal).
     entries = [
+        g.divider("Ж"),
+        g.article(
+            "ЖАҢАБАЕВ Сапар Омарұлы",
+            "(1.2.1940, Ақсу – 3.4.2010, Алматы) – ақын. Бірнеше өлеңдер жинағының авторы.",
+            dash=" ",
+            title="Сапар Жаңабаев",
+            kind="person",
+        ),
+        g.article("ЖЕЛДІҚАРА", RIVER, title="Желдіқара", kind="place"),
+        g.divider("Қ"),
         g.article(
             "ҚАРАТОҒАЙОВ Ерсайын Бекмұратұлы",
             f"{LIFE} {WRITER}",
@@ -73,35 +84,29 @@ def volume(path: Path) -> Path:
             more=[g.literature("Әдебиет тарихы. А., 1990.")],
         ),
         g.article(
+            "ҚЫЗЫЛҚАЙЫҢ",
+            "Қазақстандағы тау. Биіктігі 1800 м. Беткейлерінде қайың өседі.",
+            title="Қызылқайың",
+            kind="place",
+        ),
+        g.divider("С"),
+        g.article(
             "СЕРІКБАЕВ Нұрлыбек Жанәбілұлы",
             f"(5.6.1930, Шымкент – 7.8.2001, Алматы) {SCHOLAR}",
             dash=" ",
             title="Нұрлыбек Серікбаев",
             kind="person",
         ),
-        g.article(
-            "ТОҒЫЗБАЙ батыр Сәтбекұлы", HERO, dash=" ", title="Тоғызбай батыр", kind="person"
-        ),
-        g.article("ЖЕЛДІҚАРА", RIVER, title="Желдіқара", kind="place"),
+        g.divider("Т"),
         g.article("«ТАҢҒЫ ШОЛПАН»", PAPER, title="Таңғы шолпан"),
-        g.article(
-            "ЖАҢАБАЕВ Сапар Омарұлы",
-            "(1.2.1940, Ақсу – 3.4.2010, Алматы) – ақын. Бірнеше өлеңдер жинағының авторы.",
-            dash=" ",
-            title="Сапар Жаңабаев",
-            kind="person",
-        ),
-        g.article(
-            "ҚЫЗЫЛҚАЙЫҢ",
-            "Қазақстандағы тау. Биіктігі 1800 м. Беткейлерінде қайың өседі.",
-            title="Қызылқайың",
-            kind="place",
-        ),
         g.article(
             "ТАСБҰЛАҚ",
             "Қазақстандағы бұлақ. Суы тұщы, мал суаруға пайдаланылады.",
             title="Тасбұлақ",
             kind="place",
+        ),
+        g.article(
+            "ТОҒЫЗБАЙ батыр Сәтбекұлы", HERO, dash=" ", title="Тоғызбай батыр", kind="person"
         ),
     ]
     g.write_docx(g.Volume(entries), path)

@@ -339,7 +339,7 @@ def test_integration_update_max_edits_stops_with_the_update_command(
 ) -> None:
     config_path = write_config(tmp_path, wiki)
     config = load_config(config_path)
-    first = _pages("Шектеу", ["бір.", "екі.", "үш."])
+    first = _pages("Шекара", ["бір.", "екі.", "үш."])  # titles unique in the session
     upload_volume(config, "t", pages=first, progress=False)
     second = [replace(p, wikitext=p.wikitext + " Түзету.") for p in first]
     with pytest.raises(RunStopped, match=f"continue with: upload update t --config {config_path}"):

@@ -228,7 +228,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header(key, value)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(data if cut_at is None else data[:cut_at])
-        self.wfile.flush()
         self.close_connection = True
+        try:
+            self.end_headers()
+            self.wfile.write(data if cut_at is None else data[:cut_at])
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up first (a retry loop): the fault still happened

@@ -264,21 +264,19 @@ class WikiClient:
                 self.sleep(wait)
 
     def _once(self, params: dict[str, str], write: bool) -> dict[str, Any]:
-        if write:
-            params["token"] = self.csrf_token()
-        data = self.transport.post(params)
-        error = _first_error(data)
-        if error is None:
-            return data
-        code, info, lag = error
-        if code == "badtoken" and write:
-            self._token = None
-            params["token"] = self.csrf_token()
+        """One request; a write whose token went stale is sent once more with a fresh one."""
+        for attempt in range(2 if write else 1):
+            if write:
+                if attempt:
+                    self._token = None
+                params["token"] = self.csrf_token()
             data = self.transport.post(params)
             error = _first_error(data)
             if error is None:
                 return data
             code, info, lag = error
+            if code != "badtoken" or not write:
+                break
         raise ApiError(code, info, lag)
 
     def csrf_token(self) -> str:
