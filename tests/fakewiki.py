@@ -8,12 +8,15 @@ The server-backed tests use the real MediaWiki instead (tests/wiki).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from uploader.config import RunConfig, load_config
 from uploader.publish.wiki import ApiError
 
 BAD_TITLE_CHARS = set("#<>[]{}|")
@@ -180,3 +183,14 @@ class FakeApi:
             self.lost_answers -= 1
             raise ApiError("connection", "answer lost")
         return {"edit": {"result": "Success", "title": title, "new": True, "newrevid": revid}}
+
+
+def run_settings(tmp_path: Path, **overrides: Any) -> RunConfig:
+    """The default ``[run]`` settings for a unit test: no throttle, state under ``tmp_path``."""
+    base = {
+        "put_throttle": 0.0,
+        "ledger": tmp_path / "ledger.sqlite3",
+        "log_dir": tmp_path / "logs",
+        "stop_file": tmp_path / "STOP",
+    }
+    return dataclasses.replace(load_config().run, **{**base, **overrides})

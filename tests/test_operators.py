@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.fakewiki import FakeApi
+from tests.fakewiki import FakeApi, run_settings
 from tests.renderkit import with_redirect_texts
 from uploader.cli import main
 from uploader.config import RunConfig, load_config
@@ -342,15 +342,7 @@ def test_config_operator_mistakes_are_one_line_naming_the_file(
 
 @pytest.fixture
 def settings(tmp_path: Path) -> RunConfig:
-    return dataclasses.replace(
-        load_config().run,
-        put_throttle=0.0,
-        ledger=tmp_path / "ledger.sqlite3",
-        log_dir=tmp_path / "logs",
-        stop_file=tmp_path / "STOP",
-        max_retries=2,
-        retry_wait=0.01,
-    )
+    return run_settings(tmp_path, max_retries=2, retry_wait=0.01)
 
 
 def test_publish_session_lost_on_a_write_logs_in_again_once_and_carries_on(

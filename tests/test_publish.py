@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakewiki import FakeApi
+from tests.fakewiki import FakeApi, run_settings
 from tests.renderkit import with_redirect_texts
-from uploader.config import RunConfig, load_config
+from uploader.config import RunConfig
 from uploader.errors import RunStopped, WikiError
 from uploader.model import Page, SourcePos
 from uploader.publish.collisions import read_collisions
@@ -38,15 +38,7 @@ def _bare_pages(n: int, redirects_every: int) -> list[Page]:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> RunConfig:
-    return dataclasses.replace(
-        load_config().run,
-        put_throttle=0.0,
-        ledger=tmp_path / "ledger.sqlite3",
-        log_dir=tmp_path / "logs",
-        stop_file=tmp_path / "STOP",
-        max_retries=2,
-        retry_wait=1.0,
-    )
+    return run_settings(tmp_path, max_retries=2, retry_wait=1.0)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakewiki import FakeApi
+from tests.fakewiki import FakeApi, run_settings
 from tests.renderkit import default_context, with_redirect_texts
 from uploader.config import RunConfig, load_config
 from uploader.errors import RunStopped
@@ -154,13 +154,7 @@ def human(text: str) -> str:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> RunConfig:
-    return dataclasses.replace(
-        load_config().run,
-        put_throttle=0.0,
-        ledger=tmp_path / "ledger.sqlite3",
-        log_dir=tmp_path / "logs",
-        stop_file=tmp_path / "STOP",
-    )
+    return run_settings(tmp_path)
 
 
 @pytest.fixture
