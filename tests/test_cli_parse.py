@@ -79,3 +79,20 @@ def test_cli_parse_config_overrides_the_naming_word_lists(tmp_path: Path) -> Non
     assert titles[2] == "Арал Теңізі"
     plain = CliRunner().invoke(main, ["parse", str(_volume(tmp_path)), "--jsonl"])
     assert [json.loads(x)["title"] for x in plain.stdout.splitlines()][2] == "Арал теңізі"
+
+
+def test_cli_parse_and_preview_apply_the_operators_limits(tmp_path: Path) -> None:
+    """``[limits]`` in the operator's file reaches the parser (not only the defaults')."""
+    config = tmp_path / "op.toml"
+    config.write_text("[limits]\nmax_paragraph_chars = 20\n", encoding="utf-8")
+    volume = str(_volume(tmp_path))
+    result = CliRunner().invoke(main, ["parse", volume, "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "max_paragraph_chars = 20" in result.stdout
+    out = tmp_path / "preview"
+    args = ["preview", volume, "--out", str(out), "--config", str(config)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "quarantined=2" in result.stdout  # the two articles past 20 characters
+    plain = CliRunner().invoke(main, ["parse", volume])
+    assert "quarantined: 0" in plain.stdout

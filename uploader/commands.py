@@ -289,13 +289,15 @@ def run_parse(
     from uploader.parse import iter_articles
     from uploader.parse.records import article_record
 
-    rules = as_config(config).naming
+    config = as_config(config)
     files = list(files)
     if corrections is not None and len(files) != 1:
         raise ConfigError("--corrections applies to one volume file; give exactly one FILE")
     report = Report()
     for path in files:
-        articles = iter_articles(path, report, rules=rules, corrections=corrections)
+        articles = iter_articles(
+            path, report, rules=config.naming, corrections=corrections, limits=config.limits
+        )
         if limit is not None:
             articles = islice(articles, max(0, limit - report.articles))
         if jsonl:

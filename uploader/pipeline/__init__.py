@@ -70,7 +70,14 @@ def _mark(report: Report) -> tuple[int, int, int, int]:
 def _iter_articles(
     path: Path, report: Report, volume: str | None, config: Config, fixes: Path | None = None
 ) -> Iterator[Article]:
-    return iter_articles(path, report=report, volume=volume, rules=config.naming, corrections=fixes)
+    return iter_articles(
+        path,
+        report=report,
+        volume=volume,
+        rules=config.naming,
+        corrections=fixes,
+        limits=config.limits,
+    )
 
 
 @dataclass
@@ -164,7 +171,9 @@ def title_index_for(
         if write and volume is not None:
             store_index(Path(path), own, cache, config.naming, corrections)
     if own is None and volume is None and Path(path).is_file():
-        own = volume_index(Path(path), "file", None, config.naming, corrections, write=False)
+        own = volume_index(
+            Path(path), "file", None, config.naming, corrections, False, config.limits
+        )
     if own is not None:
         known[Path(path).resolve()] = own
     given = {Path(path).resolve(): corrections} if corrections is not None else None
@@ -176,6 +185,7 @@ def title_index_for(
         known=known,
         corrections=given,
         write=write,
+        limits=config.limits,
     )
 
 

@@ -198,6 +198,7 @@ def _share(
         report=notes,
         rules=config.naming,
         known=step.parts,
+        limits=config.limits,
     )
     index_file = work / "index.pickle"
     _dump(index_file, index)

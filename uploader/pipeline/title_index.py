@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from uploader.config import NamingRules
+from uploader.config import Limits, NamingRules
 from uploader.model import Article
 from uploader.parse import iter_articles
 from uploader.parse.corrections import corrections_path
@@ -113,14 +113,15 @@ def volume_index(
     rules: NamingRules | None = None,
     corrections: Path | None = None,
     write: bool = True,
+    limits: Limits | None = None,
 ) -> TitleIndex:
-    """The index of one volume file: from its cache file, else by parsing it (and caching it
-    unless ``write`` is False)."""
+    """The index of one volume file: from its cache file, else by parsing it within
+    ``limits`` (and caching it unless ``write`` is False)."""
     cached = cached_index(path, cache_dir, rules, corrections)
     if cached is not None:
         return cached
     articles = iter_articles(
-        path, report=Report(), volume=volume, rules=rules, corrections=corrections
+        path, report=Report(), volume=volume, rules=rules, corrections=corrections, limits=limits
     )
     index = index_of(articles)
     if write:
@@ -136,6 +137,7 @@ def build_index(
     known: Mapping[Path, TitleIndex] | None = None,
     corrections: Mapping[Path, Path] | None = None,
     write: bool = True,
+    limits: Limits | None = None,
 ) -> TitleIndex:
     """Index every volume file that exists, each cached in ``cache_dir`` (one JSON per file).
 
@@ -164,7 +166,7 @@ def build_index(
             continue
         seen.add(resolved)
         fixes = (corrections or {}).get(resolved)
-        index.merge(volume_index(path, key, cache_dir, rules, fixes, write))
+        index.merge(volume_index(path, key, cache_dir, rules, fixes, write, limits))
     return index
 
 
