@@ -750,73 +750,86 @@ def _read_one(reader: _Reader, el: etree._Element, index: int) -> Block:
 def iter_blocks(pkg: DocxPackage) -> Iterator[Block]:
     """Yield the body's paragraphs and tables in order, each with its body index."""
     reader = _Reader(pkg)
-    index = 0
-    held: Block | None = None  # a paragraph whose mark is deleted, waiting for the next one
+    read = [0]  # body elements read so far, for the position of an error
     try:
-        with pkg.open_document() as stream:
-            events = etree.iterparse(
-                stream, events=("end",), tag=(_P, _TBL, _ALT_CHUNK), **ITERPARSE_OPTIONS
-            )
-            body = None
-            cleaned = 0  # bytes read when the read elements were last dropped
-            for seen, (_, el) in enumerate(events, 1):
-                if seen > stream.element_count_cap:
-                    stream.too_many_elements()
-                parent = el.getparent()
-                if parent is not body:
-                    if not _is_top_level(parent):
-                        continue
-                    if parent is not None and parent.tag == _BODY:
-                        body = parent
-                if not index:
-                    refuse_doctype(el, pkg.display, pkg.main)
-                # An empty paragraph (<w:p/>) needs no reading and yields nothing (it would be
-                # dropped): hostile files hold millions.
-                full = len(el) or el.tag != _P  # an altChunk is empty and still reported
-                block = _read_one(reader, el, index) if full else None
-                if full:
-                    el.clear(keep_tail=False)
-                stream.mark()
-                index += 1
-                if parent is not None and (full or stream.read_bytes - cleaned > 1 << 16):
-                    del parent[: parent.index(el)]
-                    cleaned = stream.read_bytes
-                if block is None:
-                    if held is not None:  # a deleted mark before an empty paragraph
-                        yield held
-                        held = None
-                    continue
-                if held is not None:
-                    if block.is_table or block.error:
-                        yield held
-                    else:
-                        block = _join(held, block)
-                    held = None
-                if block.joins_next:
-                    held = block
-                    continue
-                yield block
-                if reader.pending:
-                    yield from reader.pending
-                    reader.pending.clear()
-        if held is not None:
-            yield held
-            yield from reader.pending
-        if index == 0:
+        yield from _marks_joined(_body(pkg, reader, read), reader)
+        if read[0] == 0:
             check_wordprocessingml(pkg)
     except etree.XMLSyntaxError as exc:
         line = getattr(exc, "lineno", None) or (exc.position[0] if exc.position else "?")
         raise InputError(
             pkg.display,
             f"{pkg.main} is not well-formed XML ({exc.msg})",
-            position=f"XML line {line}, after body element {index}",
+            position=f"XML line {line}, after body element {read[0]}",
         ) from None
     except (OSError, EOFError, ValueError, zipfile.BadZipFile) as exc:
         raise InputError(
             pkg.display,
             f"is damaged: {pkg.main} cannot be read ({exc.__class__.__name__})",
-            position=f"after body element {index}",
+            position=f"after body element {read[0]}",
         ) from None
+
+
+def _body(pkg: DocxPackage, reader: _Reader, read: list[int]) -> Iterator[Block | None]:
+    """Each top-level body element as a Block (None for an empty paragraph), read through
+    the package's budget; read elements are dropped as the parse goes (memory stays flat)."""
+    with pkg.open_document() as stream:
+        events = etree.iterparse(
+            stream, events=("end",), tag=(_P, _TBL, _ALT_CHUNK), **ITERPARSE_OPTIONS
+        )
+        body = None
+        cleaned = 0  # bytes read when the read elements were last dropped
+        for seen, (_, el) in enumerate(events, 1):
+            if seen > stream.element_count_cap:
+                stream.too_many_elements()
+            parent = el.getparent()
+            if parent is not body:
+                if not _is_top_level(parent):
+                    continue
+                if parent is not None and parent.tag == _BODY:
+                    body = parent
+            if not read[0]:
+                refuse_doctype(el, pkg.display, pkg.main)
+            # An empty paragraph (<w:p/>) needs no reading: hostile files hold millions.
+            full = len(el) or el.tag != _P  # an altChunk is empty and still reported
+            block = _read_one(reader, el, read[0]) if full else None
+            if full:
+                el.clear(keep_tail=False)
+            stream.mark()
+            read[0] += 1
+            if parent is not None and (full or stream.read_bytes - cleaned > 1 << 16):
+                del parent[: parent.index(el)]
+                cleaned = stream.read_bytes
+            yield block
+
+
+def _marks_joined(items: Iterator[Block | None], reader: _Reader) -> Iterator[Block]:
+    """The blocks with each paragraph whose mark is deleted joined to the next paragraph
+    (not across a table, an unreadable element or an empty paragraph), each followed by the
+    text-box paragraphs it anchors."""
+    held: Block | None = None
+    for block in items:
+        if block is None:
+            if held is not None:  # a deleted mark before an empty paragraph
+                yield held
+                held = None
+            continue
+        if held is not None:
+            if block.is_table or block.error:
+                yield held
+            else:
+                block = _join(held, block)
+            held = None
+        if block.joins_next:
+            held = block
+            continue
+        yield block
+        if reader.pending:
+            yield from reader.pending
+            reader.pending.clear()
+    if held is not None:
+        yield held
+        yield from reader.pending
 
 
 def _join(first: Block, second: Block) -> Block:

@@ -225,7 +225,7 @@ def render(article: Article, context: RenderContext) -> Page:
         source=article.source,
         redirects=tuple(r for r in dict.fromkeys(article.redirects) if r != article.title),
         warnings=tuple(work.warnings),
-        summary=_one_line(summary),
+        summary=cap_summary(summary),
         redirect_text=render_redirect(article.title, context),
         redirect_summary=render_redirect_summary(
             article.title, str(article.source), volume, context
@@ -284,10 +284,6 @@ def render_redirect_summary(
         target=target,
         source=source,
     )
-    return _one_line(text)
-
-
-def _one_line(text: str) -> str:
     return cap_summary(text)
 
 
