@@ -410,9 +410,10 @@ class RenderPool:
     """
 
     def __init__(self, config: Config, volume: str | None, strict: bool, jobs: int) -> None:
-        # This process parses and writes: it is one of the ``jobs``, the workers the rest.
+        # One worker per job: while this process parses or writes, the system shares the
+        # cores out; once the parse is done (a cold title index) every core renders.
         self.config, self.volume, self.strict = config, volume, strict
-        self.jobs = max(1, jobs - 1)
+        self.jobs = max(1, jobs)
         self.pool: ProcessPoolExecutor | None = None
         self.here: RenderContext | None = None  # rendering here, once the pool broke
         self.tmp = tempfile.TemporaryDirectory(prefix="uploader-render-")
