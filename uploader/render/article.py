@@ -100,6 +100,23 @@ def make_environment(templates_dir: Path, *, summaries: bool = False) -> jinja2.
     return env
 
 
+@functools.lru_cache(maxsize=64)
+def _globals_of(template: jinja2.Template) -> dict[str, Any]:
+    return dict(template.globals)
+
+
+def fill(template: jinja2.Template, values: dict[str, Any]) -> str:
+    """``template.render(values)``, without its per-call cost: one plain context holding the
+    template's globals and ``values`` (``Template.render`` merges them afresh each call)."""
+    env = template.environment
+    parent = {**_globals_of(template), **values}
+    context = env.context_class(env, parent, template.name, template.blocks)
+    try:
+        return env.concat(template.root_render_func(context))
+    except Exception:
+        return env.handle_exception()
+
+
 @dataclass(frozen=True)
 class RenderContext:
     """Everything ``render`` needs, built once per run (templates compiled once)."""
@@ -118,6 +135,16 @@ class RenderContext:
     works_label: re.Pattern[str] | None = None
     literature_label: re.Pattern[str] | None = None
     surname: re.Pattern[str] | None = None
+    sections: Fields = field(default_factory=Fields)  # the settings as templates read them
+    magic: Fields = field(default_factory=Fields)
+    _citations: dict[str | None, Fields] = field(default_factory=dict, compare=False)
+
+    def citation_for(self, volume: str | None) -> Fields:
+        """The citation values of a volume (a fresh copy: callers add author and chapter)."""
+        found = self._citations.get(volume)
+        if found is None:
+            found = self._citations[volume] = self.citation.for_volume(volume)
+        return Fields(found)
 
     @classmethod
     def from_config(
@@ -168,6 +195,8 @@ class RenderContext:
             works_label=works,
             literature_label=literature,
             surname=surname,
+            sections=Fields(settings.sections),
+            magic=Fields(settings.magic),
         )
 
 
@@ -190,34 +219,39 @@ def render(article: Article, context: RenderContext) -> Page:
     body, works, literature = _blocks(work)
     see_also = _see_also(work)
     volume = article.volume if article.volume is not None else context.volume
-    citation = context.citation.for_volume(volume)
+    texts = [p.text for p in article.paragraphs]  # ``Article.text``, each paragraph once
+    citation = context.citation_for(volume)
     settings = context.settings
-    signature = article.signature
-    citation["author"] = (signature or "").rstrip(" .") if settings.signature == "citation" else ""
+    citation["author"] = _author(article, texts) if settings.signature == "citation" else ""
     citation["chapter"] = _bare(article.lead or article.title)
-    prose = sum(len(p.text) for p in article.body)
+    prose = sum(
+        len(t) for p, t in zip(article.paragraphs, texts, strict=True) if p.role is Role.BODY
+    )
     stub = settings.stub_template if prose < settings.stub_threshold else ""
     variables = {
         "body": body,
         "works": works,
         "literature": literature,
         "see_also": see_also,
-        "sections": Fields(settings.sections),
+        "sections": context.sections,
         "references": WikiMarkup(settings.references),
         "citation": citation,
         "stub": stub,
         "defaultsort": _defaultsort(article, context.surname),
-        "magic": Fields(settings.magic),
+        "magic": context.magic,
         "categories": _categories(article, settings),
     }
     assert context.article_template is not None and context.summary_template is not None
     fallback = fallback_title(article)
-    wikitext = _tidy(context.article_template.render(variables))
-    summary = context.summary_template.render(
-        citation=citation,
-        prefix=citation["summary_prefix"],
-        title=article.title,
-        source=str(article.source),
+    wikitext = _tidy(fill(context.article_template, variables))
+    summary = fill(
+        context.summary_template,
+        {
+            "citation": citation,
+            "prefix": citation["summary_prefix"],
+            "title": article.title,
+            "source": str(article.source),
+        },
     )
     return RenderedPage(
         title=article.title,
@@ -233,12 +267,20 @@ def render(article: Article, context: RenderContext) -> Page:
         headword=article.headword,
         pictures=article.pictures,
         volume=volume,
-        source_text=article.text,
+        source_text="\n".join(texts),
         candidates=candidate_names(article),
         fallback_title=fallback,
         fallback_redirect_text=render_redirect(fallback, context) if fallback else "",
         unresolved=tuple(dict.fromkeys(work.unresolved)),
     )
+
+
+def _author(article: Article, texts: list[str]) -> str:
+    """The citation's author: the last signature paragraph (``Article.signature``), bare."""
+    signatures = [
+        t for p, t in zip(article.paragraphs, texts, strict=True) if p.role is Role.SIGNATURE
+    ]
+    return signatures[-1].rstrip(" .") if signatures else ""
 
 
 def fallback_title(article: Article) -> str:
@@ -267,9 +309,8 @@ def candidate_names(article: Article) -> tuple[str, ...]:
 def render_redirect(target: str, context: RenderContext) -> str:
     """The wikitext of a redirect page pointing to ``target`` (``#АЙДАУ [[Target]]``)."""
     assert context.redirect_template is not None
-    return context.redirect_template.render(
-        magic=context.settings.magic, target=link_target(target)
-    ).strip()
+    values = {"magic": context.magic, "target": link_target(target)}
+    return fill(context.redirect_template, values).strip()
 
 
 def render_redirect_summary(
@@ -277,13 +318,14 @@ def render_redirect_summary(
 ) -> str:
     """The edit summary of a redirect to ``target`` (from the template, with the licence)."""
     assert context.redirect_summary_template is not None
-    citation = context.citation.for_volume(volume)
-    text = context.redirect_summary_template.render(
-        citation=citation,
-        prefix=citation["summary_prefix"],
-        target=target,
-        source=source,
-    )
+    citation = context.citation_for(volume)
+    values = {
+        "citation": citation,
+        "prefix": citation["summary_prefix"],
+        "target": target,
+        "source": source,
+    }
+    text = fill(context.redirect_summary_template, values)
     return cap_summary(text)
 
 
