@@ -73,6 +73,20 @@ def plain_value(value: Any) -> str:
     return "" if value is None else " ".join(str(value).split())
 
 
+_DICT_NAMES = frozenset(dir(Fields))
+
+
+class _Environment(jinja2.Environment):
+    """Jinja2's environment, reading a ``Fields`` value by key at once (the same result as
+    ``getattr`` there, whose failing first lookup costs more than the value)."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """``obj.attribute`` in a template."""
+        if type(obj) is Fields and attribute not in _DICT_NAMES and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
 def make_environment(templates_dir: Path, *, summaries: bool = False) -> jinja2.Environment:
     """The Jinja2 environment: autoescape off, every output value wiki-escaped by ``finalize``.
 
@@ -80,7 +94,7 @@ def make_environment(templates_dir: Path, *, summaries: bool = False) -> jinja2.
     literally; only ``[[links]]`` are live there, and titles cannot hold brackets).
     Delimiters are ``<$ $>``, ``<% %>`` and ``<# #>`` so wikitext ``{{ }}`` needs no quoting.
     """
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         autoescape=False,
         undefined=jinja2.StrictUndefined,
