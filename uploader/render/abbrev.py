@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -190,21 +190,32 @@ def _splice(full: str, start: int, edits: Iterable[tuple[int, int, str]], text: 
 
 
 def _alternation(table: Mapping[str, str]) -> re.Pattern[str] | None:
+    """Group 1 matches a key not inside a word (a key ending in a letter or digit also not
+    followed by one); the longest key wins."""
     if not table:
         return None
-    keys = sorted(table, key=len, reverse=True)
-    alts = []
-    for key in keys:
-        tail = r"(?!\w)" if key[-1].isalnum() else ""
-        alts.append(re.escape(key) + tail)
-    return re.compile(r"(?<![\w-])(" + "|".join(alts) + ")")
+    return re.compile(_keys_group(table, lambda key: r"(?!\w)" if key[-1].isalnum() else ""))
 
 
 def _stem_alternation(table: Mapping[str, str]) -> re.Pattern[str] | None:
+    """Group 1 matches a stem not inside a word, group 2 the lower-case ending after it."""
     if not table:
         return None
-    keys = sorted(table, key=len, reverse=True)
-    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(k) for k in keys) + r")(" + _SUFFIX + ")")
+    return re.compile(_keys_group(table, lambda key: "") + r"(" + _SUFFIX + ")")
+
+
+def _keys_group(table: Mapping[str, str], tail: Callable[[str], str]) -> str:
+    r"""``(?<![\w-])(key1|key2|...)`` (longest key first, each followed by ``tail(key)``),
+    written as one branch per first letter with the look-behind after that letter: the same
+    matches, but the regex engine skips every position whose letter starts no key."""
+    groups: dict[str, list[str]] = {}
+    for key in sorted(table, key=len, reverse=True):
+        groups.setdefault(key[:1], []).append(re.escape(key[1:]) + tail(key))
+    branches = [
+        rf"{re.escape(first)}(?<![\w-]{re.escape(first)})(?:{'|'.join(rests)})"
+        for first, rests in groups.items()
+    ]
+    return "(" + "|".join(branches) + ")"
 
 
 @dataclass(frozen=True)

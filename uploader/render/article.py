@@ -52,15 +52,17 @@ class WikiMarkup(str):
     __slots__ = ()
 
 
-# Template values repeat from page to page (settings, the citation): escape each once.
-_escape_value = functools.lru_cache(maxsize=4096)(escape_text)
+@functools.lru_cache(maxsize=4096)
+def _escape_value(text: str) -> WikiMarkup:
+    """Template values repeat from page to page (settings, the citation): escape each once."""
+    return WikiMarkup(escape_text(text))
 
 
 def wiki_filter(value: Any) -> WikiMarkup:
     """Jinja2 filter ``wiki``: escape a value from the volume (ready wikitext passes)."""
     if isinstance(value, WikiMarkup):
         return value
-    return WikiMarkup(_escape_value("" if value is None else str(value)))
+    return _escape_value("" if value is None else str(value))
 
 
 def link_target(title: str) -> WikiMarkup:
@@ -233,11 +235,13 @@ def render(article: Article, context: RenderContext) -> Page:
     body, works, literature = _blocks(work)
     see_also = _see_also(work)
     volume = article.volume if article.volume is not None else context.volume
+    source = str(article.source)
     texts = [p.text for p in article.paragraphs]  # ``Article.text``, each paragraph once
     citation = context.citation_for(volume)
     settings = context.settings
     citation["author"] = _author(article, texts) if settings.signature == "citation" else ""
-    citation["chapter"] = _bare(article.lead or article.title)
+    bare_title = strip_qualifier(article.title)
+    citation["chapter"] = _bare(article.lead) if article.lead else bare_title
     prose = sum(
         len(t) for p, t in zip(article.paragraphs, texts, strict=True) if p.role is Role.BODY
     )
@@ -256,7 +260,7 @@ def render(article: Article, context: RenderContext) -> Page:
         "categories": _categories(article, settings),
     }
     assert context.article_template is not None and context.summary_template is not None
-    fallback = fallback_title(article)
+    fallback = fallback_title(article, bare_title)
     wikitext = _tidy(fill(context.article_template, variables))
     summary = fill(
         context.summary_template,
@@ -264,7 +268,7 @@ def render(article: Article, context: RenderContext) -> Page:
             "citation": citation,
             "prefix": citation["summary_prefix"],
             "title": article.title,
-            "source": str(article.source),
+            "source": source,
         },
     )
     return RenderedPage(
@@ -275,14 +279,12 @@ def render(article: Article, context: RenderContext) -> Page:
         warnings=tuple(work.warnings),
         summary=cap_summary(summary),
         redirect_text=render_redirect(article.title, context),
-        redirect_summary=render_redirect_summary(
-            article.title, str(article.source), volume, context
-        ),
+        redirect_summary=render_redirect_summary(article.title, source, volume, context),
         headword=article.headword,
         pictures=article.pictures,
         volume=volume,
         source_text="\n".join(texts),
-        candidates=candidate_names(article),
+        candidates=candidate_names(article, bare_title, fallback),
         fallback_title=fallback,
         fallback_redirect_text=render_redirect(fallback, context) if fallback else "",
         unresolved=tuple(dict.fromkeys(work.unresolved)),
@@ -297,26 +299,30 @@ def _author(article: Article, texts: list[str]) -> str:
     return signatures[-1].rstrip(" .") if signatures else ""
 
 
-def fallback_title(article: Article) -> str:
+def fallback_title(article: Article, bare: str | None = None) -> str:
     """The qualified title to use when the bare title is another subject's page on the wiki
     (``Қазақ әдебиеті (газет)``): the title with the parser's qualifier ("" when the title is
-    already qualified or there is no qualifier)."""
-    if not article.qualifier or strip_qualifier(article.title) != article.title:
+    already qualified or there is no qualifier). ``bare``: the title without qualifier, when
+    the caller has it."""
+    if not article.qualifier:
+        return ""
+    if (strip_qualifier(article.title) if bare is None else bare) != article.title:
         return ""
     return f"{article.title} ({article.qualifier})"
 
 
-def candidate_names(article: Article) -> tuple[str, ...]:
+def candidate_names(
+    article: Article, bare: str | None = None, fallback: str | None = None
+) -> tuple[str, ...]:
     """Every name the subject may already have on the wiki, normalised as MediaWiki does:
     the title, the title without qualifier, the qualified fallback, the parser's alternatives
-    (surname first, without epithet, «quoted») and the redirects."""
-    names = (
-        article.title,
-        strip_qualifier(article.title),
-        fallback_title(article),
-        *article.title_alternatives,
-        *article.redirects,
-    )
+    (surname first, without epithet, «quoted») and the redirects. ``bare`` and ``fallback``:
+    the title without qualifier and ``fallback_title``, when the caller has them."""
+    if bare is None:
+        bare = strip_qualifier(article.title)
+    if fallback is None:
+        fallback = fallback_title(article, bare)
+    names = (article.title, bare, fallback, *article.title_alternatives, *article.redirects)
     return tuple(dict.fromkeys(n for n in map(normalise_title, names) if n))
 
 
