@@ -48,6 +48,9 @@ class Abbreviations:
     _stem: re.Pattern[str] | None
     _after: re.Pattern[str] | None
     _imprint: re.Pattern[str] | None
+    _stem_keys: re.Pattern[str] | None  # finds any key of the table (None: empty table)
+    _after_keys: re.Pattern[str] | None
+    _imprint_keys: re.Pattern[str] | None
     _marks: tuple[str, ...] = ()  # every key holds one of these; text without them is skipped
 
     @classmethod
@@ -71,6 +74,9 @@ class Abbreviations:
             _stem=_stem_alternation(stems),
             _after=_alternation(after),
             _imprint=_alternation(imprint),
+            _stem_keys=_key_finder(stems),
+            _after_keys=_key_finder(after),
+            _imprint_keys=_key_finder(imprint),
             _marks=_required_marks(expand, stems, after, imprint),
         )
 
@@ -99,6 +105,9 @@ class Abbreviations:
         if not text or (self._marks and not any(mark in text for mark in self._marks)):
             return text
         full = before + text
+        found = self._matches(full, len(before), imprint, text)
+        if not found:
+            return text
         keep_stop = not after.strip()
         edits = (
             (
@@ -107,13 +116,13 @@ class Abbreviations:
                 replacement
                 + ("." if keep_stop and full[end - 1] == "." and not full[end:].strip() else ""),
             )
-            for begin, end, replacement in self._matches(full, len(before), imprint, text)
+            for begin, end, replacement in found
         )
         return _splice(full, len(before), edits, text)
 
     def expand_imprint(self, text: str, before: str = "") -> str:
         """Write only imprint cities out (works and literature: «А., 1961» → «Алматы, 1961»)."""
-        if self._imprint is None or not text or not _holds_key(text, self.imprint):
+        if self._imprint is None or not text or not _holds_key(text, self._imprint_keys):
             return text
         full = before + text
         edits = (
@@ -129,21 +138,23 @@ class Abbreviations:
         # ``text`` is ``full[start:]``: a match lies in it, so a table none of whose keys
         # occur in it is not searched (the small tables; «қ.» is rare).
         found: list[tuple[int, int, str]] = []
-        if self._stem is not None and _holds_key(text, self.stems):
+        if self._stem is not None and _holds_key(text, self._stem_keys):
             for m in self._stem.finditer(full, start):
                 found.append((m.start(), m.end(), self.stems[m.group(1)] + m.group(2)))
         for m in self._plain.finditer(full, start):
             found.append((m.start(), m.end(), self.expand_map[m.group(1)]))
-        if self._after is not None and _holds_key(text, self.after_name):
+        if self._after is not None and _holds_key(text, self._after_keys):
             for m in self._after.finditer(full, start):
                 if _CAPITAL_WORD.search(full, 0, m.start()):
                     found.append((m.start(), m.end(), self.after_name[m.group(1)]))
-        if imprint and self._imprint is not None and _holds_key(text, self.imprint):
+        if imprint and self._imprint is not None and _holds_key(text, self._imprint_keys):
             for m in self._imprint.finditer(full, start):
                 if _IMPRINT_BEFORE.search(full, 0, m.start()) and _IMPRINT_AFTER.match(
                     full, m.end()
                 ):
                     found.append((m.start(), m.end(), self.imprint[m.group(1)]))
+        if len(found) < 2:
+            return found
         found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
         chosen: list[tuple[int, int, str]] = []
         end = -1
@@ -154,8 +165,16 @@ class Abbreviations:
         return chosen
 
 
-def _holds_key(text: str, table: Mapping[str, str]) -> bool:
-    return any(key in text for key in table)
+def _holds_key(text: str, finder: re.Pattern[str] | None) -> bool:
+    """True when ``text`` holds a key of the table ``finder`` was made for."""
+    return finder is not None and finder.search(text) is not None
+
+
+def _key_finder(table: Mapping[str, str]) -> re.Pattern[str] | None:
+    """A pattern found in a text exactly when the text holds one of the table's keys."""
+    if not table:
+        return None
+    return re.compile("|".join(re.escape(key) for key in sorted(table, key=len, reverse=True)))
 
 
 def _required_marks(*tables: Mapping[str, str]) -> tuple[str, ...]:
