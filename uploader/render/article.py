@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,17 +52,21 @@ class WikiMarkup(str):
     __slots__ = ()
 
 
-@functools.lru_cache(maxsize=4096)
-def _escape_value(text: str) -> WikiMarkup:
-    """Template values repeat from page to page (settings, the citation): escape each once."""
-    return WikiMarkup(escape_text(text))
+_ESCAPED: dict[str, WikiMarkup] = {}  # values repeat from page to page: escape each once
+_ESCAPED_MAX = 4096
 
 
 def wiki_filter(value: Any) -> WikiMarkup:
     """Jinja2 filter ``wiki``: escape a value from the volume (ready wikitext passes)."""
     if isinstance(value, WikiMarkup):
         return value
-    return _escape_value("" if value is None else str(value))
+    text = "" if value is None else str(value)
+    found = _ESCAPED.get(text)
+    if found is None:
+        if len(_ESCAPED) >= _ESCAPED_MAX:
+            _ESCAPED.clear()
+        found = _ESCAPED[text] = WikiMarkup(escape_text(text))
+    return found
 
 
 def link_target(title: str) -> WikiMarkup:
@@ -81,6 +85,25 @@ _DICT_NAMES = frozenset(dir(Fields))
 class _Environment(jinja2.Environment):
     """Jinja2's environment, reading a ``Fields`` value by key at once (the same result as
     ``getattr`` there, whose failing first lookup costs more than the value)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._compiled: dict[tuple[str, str | None], jinja2.Template] = {}
+
+    def get_template(
+        self,
+        name: str | jinja2.Template,
+        parent: str | None = None,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> jinja2.Template:
+        """Jinja2's ``get_template``, remembered by name when templates are not reloaded
+        (an ``include`` asks for its template on every page; Jinja2's cache takes a lock)."""
+        if not isinstance(name, str) or globals is not None or self.auto_reload:
+            return super().get_template(name, parent, globals)
+        found = self._compiled.get((name, parent))
+        if found is None:
+            found = self._compiled[name, parent] = super().get_template(name, parent)
+        return found
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         """``obj.attribute`` in a template."""
