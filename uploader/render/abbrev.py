@@ -268,6 +268,8 @@ class HeadwordInitials:
         if self.pattern is None or not text or (self.initial and self.initial not in text):
             return text
         full_text = before + text
+        if self.pattern.search(full_text, len(before)) is None:
+            return text
         return _splice(full_text, len(before), self._edits(full_text, len(before)), text)
 
     def _edits(self, full_text: str, start: int) -> Iterator[tuple[int, int, str]]:

@@ -509,7 +509,7 @@ def _ref_key(target: str) -> str:
 def _link_crossrefs(work: _Work, segs: list[Seg]) -> list[Seg]:
     """Italic targets after the cross-reference marker (and listed crossrefs) become links."""
     marker = work.ctx.abbreviations.crossref_marker
-    marker_end = re.compile(_MARKER_TAIL + re.escape(marker) + r"\s*$")
+    marker_end = _marker_patterns(marker)[0]
     out: list[Seg] = []
     for seg in segs:
         if (
@@ -530,6 +530,13 @@ def _link_crossrefs(work: _Work, segs: list[Seg]) -> list[Seg]:
                 continue
         out.append(seg)
     return _link_listed(work, out, marker)
+
+
+@functools.lru_cache(maxsize=8)
+def _marker_patterns(marker: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The cross-reference marker ending a text, and the marker followed by its target."""
+    escaped = _MARKER_TAIL + re.escape(marker)
+    return re.compile(escaped + r"\s*$"), re.compile(escaped + r"\s+")
 
 
 def _plain_tail(segs: list[Seg], letters: int) -> str:
@@ -609,7 +616,7 @@ def _link_listed(work: _Work, segs: list[Seg], marker: str) -> list[Seg]:
     if not pending:
         return segs
     lengths = sorted({len(t) for t in pending})
-    pattern = re.compile(_MARKER_TAIL + re.escape(marker) + r"\s+")
+    pattern = _marker_patterns(marker)[1]
     out: list[Seg] = []
     for seg in segs:
         if not seg.is_text or marker not in seg.text:

@@ -12,7 +12,7 @@ import bisect
 import itertools
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from uploader.model import Span, Vert
 from uploader.render.escape import escape_line_start, escape_text
@@ -170,7 +170,7 @@ def map_text(segs: list[Seg], func: Callable[[str, str, str], str]) -> list[Seg]
         end = offset + len(piece)
         if seg.is_text and piece:
             after = full[end : end + _CONTEXT]
-            if end < text_end and not after.strip():
+            if end < text_end and (not after or after.isspace()):
                 after = full[end:text_end]
             seg.text = func(piece, full[max(0, offset - _CONTEXT) : offset], after)
         offset = end
@@ -217,7 +217,7 @@ def _cut_after(segs: list[Seg], i: int, j: int) -> list[Seg]:
     remainder = head.text[j:]
     rest = segs[i + 1 :]
     if remainder:
-        rest = [replace(head, text=remainder), *rest]
+        rest = [head.with_text(remainder), *rest]
     if rest and rest[0].is_text and rest[0].text[:1] not in (" ", ",", ".", ";", ":", ")"):
         rest = [Seg(text=" "), *rest]
     return _normalise_after_lead(rest)
@@ -264,12 +264,12 @@ def _drop_chars(segs: list[Seg], count: int) -> list[Seg]:
         if size <= count:
             count -= size
             continue
-        out.append(replace(seg, text=seg.text[count:]))
+        out.append(seg.with_text(seg.text[count:]))
         count = 0
     while out and out[0].is_text and not out[0].text.strip():
         out.pop(0)
     if out and out[0].is_text:
-        out[0] = replace(out[0], text=out[0].text.lstrip())
+        out[0] = out[0].with_text(out[0].text.lstrip())
     return out
 
 
@@ -382,7 +382,9 @@ def emit(segs: Iterable[Seg]) -> str:
             _append(out, seg.raw + " " if seg.raw == BR else seg.raw)
             continue
         want = _WANT[seg.bold, seg.italic and seg.link is None]
-        same = len(stack) == len(want) and all(m in want for m in stack)
+        same = (not stack and not want) or (
+            len(stack) == len(want) and all(m in want for m in stack)
+        )
         if in_latin and (not seg.latin or not same):
             in_latin = _close_latin(out, in_latin)
         if not same:
@@ -392,7 +394,8 @@ def emit(segs: Iterable[Seg]) -> str:
             in_latin = len(out)
         out.append(_piece(seg))
     _close_latin(out, in_latin)
-    _transition(out, stack, ())
+    if stack:
+        _transition(out, stack, ())
     return escape_line_start("".join(out))
 
 
