@@ -51,6 +51,7 @@ class Abbreviations:
     _stem_keys: re.Pattern[str] | None  # finds any key of the table (None: empty table)
     _after_keys: re.Pattern[str] | None
     _imprint_keys: re.Pattern[str] | None
+    _any_key: re.Pattern[str]  # any key of expand, stems or after_name at a word start
     _marks: tuple[str, ...] = ()  # every key holds one of these; text without them is skipped
 
     @classmethod
@@ -77,6 +78,7 @@ class Abbreviations:
             _stem_keys=_key_finder(stems),
             _after_keys=_key_finder(after),
             _imprint_keys=_key_finder(imprint),
+            _any_key=re.compile(_keys_group({**expand, **stems, **after}, lambda key: "")),
             _marks=_required_marks(expand, stems, after, imprint),
         )
 
@@ -119,6 +121,11 @@ class Abbreviations:
             for begin, end, replacement in found
         )
         return _splice(full, len(before), edits, text)
+
+    def may_expand(self, text: str) -> bool:
+        """False when ``expand`` (without ``imprint``) changes no piece of ``text``, a whole
+        paragraph (every match ``expand`` makes in a piece is a key found here)."""
+        return self._any_key.search(text) is not None
 
     def expand_imprint(self, text: str, before: str = "") -> str:
         """Write only imprint cities out (works and literature: «А., 1961» → «Алматы, 1961»)."""
@@ -262,6 +269,10 @@ class HeadwordInitials:
             body = r"\.[ \u00a0]?".join(parts)
             pattern = re.compile(rf"(?<![\w.-]){body}(?:-({_SUFFIX})|\.)")
         return cls(full=full, pattern=pattern, initial=initial)
+
+    def may_expand(self, text: str) -> bool:
+        """False when ``expand`` changes no piece of ``text``, a whole paragraph."""
+        return self.pattern is not None and self.pattern.search(text) is not None
 
     def expand(self, text: str, before: str = "") -> str:
         """Write the headword's initials in ``text`` out, keeping case endings."""

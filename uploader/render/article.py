@@ -29,6 +29,7 @@ from uploader.render.inline import (
     emit,
     has_text,
     map_text,
+    plain,
     protect_latin,
     replace_lead,
     segments,
@@ -74,9 +75,18 @@ def link_target(title: str) -> WikiMarkup:
     return WikiMarkup(title.replace("&", "&amp;").replace("'", "&#39;").replace("~", "&#126;"))
 
 
+_PLAIN: dict[str, str] = {}  # summary values repeat too
+
+
 def plain_value(value: Any) -> str:
     """An edit-summary value: plain text on one line (summaries are not wikitext)."""
-    return "" if value is None else " ".join(str(value).split())
+    text = "" if value is None else str(value)
+    found = _PLAIN.get(text)
+    if found is None:
+        if len(_PLAIN) >= _ESCAPED_MAX:
+            _PLAIN.clear()
+        found = _PLAIN[text] = " ".join(text.split())
+    return found
 
 
 _DICT_NAMES = frozenset(dir(Fields))
@@ -346,7 +356,8 @@ def candidate_names(
     if fallback is None:
         fallback = fallback_title(article, bare)
     names = (article.title, bare, fallback, *article.title_alternatives, *article.redirects)
-    return tuple(dict.fromkeys(n for n in map(normalise_title, names) if n))
+    unique = dict.fromkeys(names)  # normalise each name once
+    return tuple(dict.fromkeys(n for n in map(normalise_title, unique) if n))
 
 
 def render_redirect(target: str, context: RenderContext) -> str:
@@ -451,10 +462,7 @@ def _paragraph(work: _Work, para: Paragraph, first: bool) -> str:
             work.warnings.append("headword not found at the start of the first paragraph")
     if para.role in (Role.BODY, Role.CAPTION):
         segs = _link_crossrefs(work, segs)
-        abbreviations = ctx.abbreviations
-        segs = map_text(
-            segs, lambda t, b, a: abbreviations.expand(work.initials.expand(t, b), b, a)
-        )
+        segs = _expand_abbreviations(work, segs)
     elif para.role in (Role.WORKS, Role.LITERATURE):
         abbreviations = ctx.abbreviations
         segs = map_text(segs, lambda t, b, a: abbreviations.expand_imprint(t, b))
@@ -466,6 +474,19 @@ def _paragraph(work: _Work, para: Paragraph, first: bool) -> str:
         for seg in segs:
             seg.italic = seg.italic or seg.is_text
     return emit(segs)
+
+
+def _expand_abbreviations(work: _Work, segs: list[Seg]) -> list[Seg]:
+    """Write the headword's initials, then the abbreviations out in each piece of text; a
+    paragraph in which neither can match (checked once on its whole text) is left as it is."""
+    text = plain(segs)
+    abbreviations = work.ctx.abbreviations
+    initials = work.initials
+    if initials.may_expand(text):
+        return map_text(segs, lambda t, b, a: abbreviations.expand(initials.expand(t, b), b, a))
+    if abbreviations.may_expand(text):
+        return map_text(segs, abbreviations.expand)
+    return segs
 
 
 def _picture_note(picture: Picture) -> str:

@@ -290,7 +290,7 @@ def protect_latin(
     Runs matching ``skip`` are left alone, and so are lone words unless ``single_words``
     (a passage has several words, a digit, a formula sign or a sub/superscript).
     """
-    if not any(s.raw is None and _LATIN_LETTER.search(s.text) for s in segs):
+    if _LATIN_LETTER.search("".join([s.text for s in segs if s.raw is None])) is None:
         return segs  # no Latin letter, no run
     out: list[Seg] = []
     i = 0
