@@ -260,14 +260,15 @@ class HeadwordInitials:
             return cls(full="", pattern=None)
         full = _full_form(article, words)
         initial = words[0][0].upper()
+        first = re.escape(initial)
+        # The capital, then the look-behind (not inside a word): the engine then looks for
+        # the capital alone, as fast as ``str.find``.
+        parts = [rf"{first}(?<![\w.-]{first})"]
         if len(words) == 1:
-            initial = re.escape(words[0][0].upper())
-            pattern = re.compile(rf"(?<![\w.-]){initial}(?:-({_SUFFIX})|\.)")
-        else:
-            parts = [re.escape(words[0][0].upper())]
-            parts += [f"[{re.escape(w[0].upper())}{re.escape(w[0].lower())}]" for w in words[1:]]
-            body = r"\.[ \u00a0]?".join(parts)
-            pattern = re.compile(rf"(?<![\w.-]){body}(?:-({_SUFFIX})|\.)")
+            initial = first
+        parts += [f"[{re.escape(w[0].upper())}{re.escape(w[0].lower())}]" for w in words[1:]]
+        body = r"\.[ \u00a0]?".join(parts)
+        pattern = re.compile(rf"{body}(?:-({_SUFFIX})|\.)")
         return cls(full=full, pattern=pattern, initial=initial)
 
     def may_expand(self, text: str) -> bool:

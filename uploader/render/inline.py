@@ -72,12 +72,12 @@ def segments(spans: Iterable[Span]) -> list[Seg]:
         text = span.text
         if "\u00ad" in text:
             text = text.replace("\u00ad", "")
-        if "  " in text or _OTHER_SPACES.search(text) is not None:
-            text = _SPACES.sub(" ", text)
+        if "  " in text or (not text.isprintable() and _OTHER_SPACES.search(text) is not None):
+            text = _SPACES.sub(" ", text)  # (a printable text holds no tab or line break)
         if not text:
             continue
         bold, italic, vert = span.bold, span.italic, span.vert
-        if vert is Vert.BASELINE and not text.strip():
+        if vert is Vert.BASELINE and text.isspace():
             bold = italic = False  # formatting on whitespace is invisible
         if last is not None and last.bold == bold and last.italic == italic and last.vert == vert:
             merged.append(text)
