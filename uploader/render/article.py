@@ -187,6 +187,14 @@ class RenderContext:
     sections: Fields = field(default_factory=Fields)  # the settings as templates read them
     magic: Fields = field(default_factory=Fields)
     _citations: dict[str | None, Fields] = field(default_factory=dict, compare=False)
+    _categories: dict[Kind, list[str]] = field(default_factory=dict, compare=False)
+
+    def categories_for(self, kind: Kind) -> list[str]:
+        """The categories of an article of this kind (tracking ones first; a fresh list)."""
+        found = self._categories.get(kind)
+        if found is None:
+            found = self._categories[kind] = _categories(kind, self.settings)
+        return list(found)
 
     def citation_for(self, volume: str | None) -> Fields:
         """The citation values of a volume (a fresh copy: callers add author and chapter)."""
@@ -273,7 +281,7 @@ def render(article: Article, context: RenderContext) -> Page:
     citation = context.citation_for(volume)
     settings = context.settings
     citation["author"] = _author(article, texts) if settings.signature == "citation" else ""
-    bare_title = strip_qualifier(article.title)
+    bare_title = _bare(article.title)
     citation["chapter"] = _bare(article.lead) if article.lead else bare_title
     prose = sum(
         len(t) for p, t in zip(article.paragraphs, texts, strict=True) if p.role is Role.BODY
@@ -290,7 +298,7 @@ def render(article: Article, context: RenderContext) -> Page:
         "stub": stub,
         "defaultsort": _defaultsort(article, context.surname),
         "magic": context.magic,
-        "categories": _categories(article, settings),
+        "categories": context.categories_for(article.kind),
     }
     assert context.article_template is not None and context.summary_template is not None
     fallback = fallback_title(article, bare_title)
@@ -396,7 +404,7 @@ def _tidy(text: str) -> str:
 
 
 def _bare(name: str) -> str:
-    return strip_qualifier(name)
+    return strip_qualifier(name) if ")" in name else name.strip()
 
 
 def _blocks(work: _Work) -> tuple[list[WikiMarkup], list[WikiMarkup], list[WikiMarkup]]:
@@ -710,7 +718,7 @@ def _defaultsort(article: Article, surname: re.Pattern[str] | None) -> str:
     return f"{last}, {' '.join(words[:-1])}"
 
 
-def _categories(article: Article, settings: RenderSettings) -> list[str]:
+def _categories(kind: Kind, settings: RenderSettings) -> list[str]:
     cats = list(settings.tracking_categories)
-    cats.extend(settings.kind_categories.get(article.kind.value, ()))
+    cats.extend(settings.kind_categories.get(kind.value, ()))
     return list(dict.fromkeys(cats))
