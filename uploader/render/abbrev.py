@@ -302,7 +302,7 @@ _HEAD_PUNCTUATION = re.compile(f"[{QUOTE_MARKS},]")
 def _headword_words(article: Article) -> list[str]:
     head = _PARENTHESES.sub(" ", article.headword)
     head = _HEAD_PUNCTUATION.sub(" ", head)
-    words = [w for w in head.split() if any(ch.isalpha() for ch in w)]
+    words = [w for w in head.split() if w.isalpha() or any(ch.isalpha() for ch in w)]
     if article.kind is Kind.PERSON:
         caps = [w for w in words if w.isupper()]
         return caps[:1] or words[:1]
