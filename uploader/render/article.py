@@ -35,7 +35,7 @@ from uploader.render.inline import (
     segments,
     strip_label,
 )
-from uploader.render.title_index import TitleIndex
+from uploader.render.title_index import Resolution, TitleIndex
 from uploader.wikitext import cap_summary, normalise_title, strip_qualifier
 
 
@@ -610,17 +610,19 @@ def _links_for(work: _Work, target: str, seg: Seg) -> list[Seg]:
                     out.append(Seg(text=", ", bold=seg.bold))
                 out.extend(_link_one(work, part, seg))
             return out
-    return _link_one(work, target, seg)
+    return _link_one(work, target, seg, whole)
 
 
-def _link_one(work: _Work, target: str, seg: Seg) -> list[Seg]:
+def _link_one(work: _Work, target: str, seg: Seg, found: Resolution | None = None) -> list[Seg]:
+    """The link (or text) for one target; ``found``: its resolution, when looked up already."""
     if not is_linkable(target):
         work.warnings.append(f"cross-reference «{target}» cannot be a link; kept as text")
         return [Seg(text=target, bold=seg.bold, italic=seg.italic)]
     index = work.ctx.index
     title = target
     if index is not None:
-        found = index.resolve(target)
+        if found is None:
+            found = index.resolve(target)
         if found.title is not None:
             title = target if found.exact and found.title == target else found.title
         elif found.ambiguous:
