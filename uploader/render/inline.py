@@ -24,7 +24,6 @@ _SPACES = re.compile(r"[ \t\r\n\v\f]+")
 _OTHER_SPACES = re.compile(r"[\t\r\n\v\f]")
 _MULTI_SPACE = re.compile(" {2,}")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
-_NONSPACE = re.compile(r"\S")
 # A run of Latin script: letters first and last, digits, spaces and formula signs between.
 LATIN_RUN = re.compile(r"[A-Za-z](?:[A-Za-z0-9 .,·+=/*:'\u2032-]*[A-Za-z0-9])?")
 _LONE_WORD = re.compile(r"[A-Za-z]+[.']?[A-Za-z]*")
@@ -450,6 +449,8 @@ def _append(out: list[str], markup: str) -> None:
 
 def has_text(segs: Iterable[Seg]) -> bool:
     """True when any segment carries visible text."""
-    return any(_NONSPACE.search(s.text) for s in segs if s.raw is None) or any(
+    segs = list(segs)
+    text = "".join([s.text for s in segs if s.raw is None])  # ``\S`` is ``not isspace()``
+    return (bool(text) and not text.isspace()) or any(
         s.raw is not None and s.raw != BR for s in segs
     )
