@@ -131,3 +131,39 @@ def test_abbreviations_missing_file_is_config_error(tmp_path: Path) -> None:
 def test_headword_initials_expand(headword, kind, lead, text, before, expected) -> None:  # type: ignore[no-untyped-def]
     art = article(headword, para("x"), kind=kind, lead=lead, title=lead)
     assert HeadwordInitials.for_article(art).expand(text, before) == expected
+
+
+@pytest.mark.parametrize(
+    ("before", "text", "after", "changes"),
+    [
+        ("", "1957 ж. қала болды", "", True),
+        ("Павлодар ", "обл-ндағы", " қала", True),
+        ("", "д-ры", "лар", True),  # the piece ends where the paragraph's word goes on
+        ("Орталығы – Тараз ", "қ.", " Тағы", True),
+        ("", "Қала 1957 жылы салынды", "", False),
+        ("", "мыс қорыту", " зауыты", False),
+    ],
+)
+def test_abbreviations_may_expand_whenever_expand_changes_a_piece(
+    table: Abbreviations, before: str, text: str, after: str, changes: bool
+) -> None:
+    assert (table.expand(text, before, after) != text) is changes
+    assert table.may_expand(before + text + after) is changes
+
+
+@pytest.mark.parametrize(
+    ("headword", "kind", "lead", "before", "text", "after"),
+    [
+        ("ЖАМБЫЛ", Kind.OTHER, "Жамбыл облысы", "", "Ж. облысы", ""),
+        ("ЖАМБЫЛ", Kind.OTHER, "Жамбыл облысы", "", "Ж-ға", "ның"),
+        ("ҚАЗАҚ ХАНДЫҒЫ", Kind.OTHER, "Қазақ хандығы", "ал ", "Қ. х.", " құрылды"),
+        ("ЖЕЗ", Kind.OTHER, "Жез", "", "сары ж. түрі", ""),
+        ("АБАЙ", Kind.PERSON, "Абай Құнанбайұлы", "", "ақын Абай", ""),
+    ],
+)
+def test_headword_initials_may_expand_whenever_expand_changes_a_piece(
+    headword: str, kind: Kind, lead: str, before: str, text: str, after: str
+) -> None:
+    initials = HeadwordInitials.for_article(article(headword, para("x"), kind=kind, lead=lead))
+    changed = initials.expand(text, before) != text
+    assert initials.may_expand(before + text + after) is changed

@@ -69,7 +69,7 @@ class Paragraph:
 
 def plain_text(spans: Iterable[Span]) -> str:
     """Join spans into plain text with line breaks as spaces and whitespace collapsed."""
-    return " ".join("".join(" " if s.is_break else s.text for s in spans).split())
+    return " ".join("".join([" " if s.is_break else s.text for s in spans]).split())
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,10 @@ class Abbreviations:
     _stem: re.Pattern[str] | None
     _after: re.Pattern[str] | None
     _imprint: re.Pattern[str] | None
+    _stem_keys: re.Pattern[str] | None  # finds any key of the table (None: empty table)
+    _after_keys: re.Pattern[str] | None
+    _imprint_keys: re.Pattern[str] | None
+    _any_key: re.Pattern[str]  # any key of expand, stems or after_name at a word start
     _marks: tuple[str, ...] = ()  # every key holds one of these; text without them is skipped
 
     @classmethod
@@ -71,6 +75,10 @@ class Abbreviations:
             _stem=_stem_alternation(stems),
             _after=_alternation(after),
             _imprint=_alternation(imprint),
+            _stem_keys=_key_finder(stems),
+            _after_keys=_key_finder(after),
+            _imprint_keys=_key_finder(imprint),
+            _any_key=re.compile(_keys_group({**expand, **stems, **after}, lambda key: "")),
             _marks=_required_marks(expand, stems, after, imprint),
         )
 
@@ -99,6 +107,9 @@ class Abbreviations:
         if not text or (self._marks and not any(mark in text for mark in self._marks)):
             return text
         full = before + text
+        found = self._matches(full, len(before), imprint, text)
+        if not found:
+            return text
         keep_stop = not after.strip()
         edits = (
             (
@@ -107,13 +118,18 @@ class Abbreviations:
                 replacement
                 + ("." if keep_stop and full[end - 1] == "." and not full[end:].strip() else ""),
             )
-            for begin, end, replacement in self._matches(full, len(before), imprint, text)
+            for begin, end, replacement in found
         )
         return _splice(full, len(before), edits, text)
 
+    def may_expand(self, text: str) -> bool:
+        """False when ``expand`` (without ``imprint``) changes no piece of ``text``, a whole
+        paragraph (every match ``expand`` makes in a piece is a key found here)."""
+        return self._any_key.search(text) is not None
+
     def expand_imprint(self, text: str, before: str = "") -> str:
         """Write only imprint cities out (works and literature: «А., 1961» → «Алматы, 1961»)."""
-        if self._imprint is None or not text or not _holds_key(text, self.imprint):
+        if self._imprint is None or not text or not _holds_key(text, self._imprint_keys):
             return text
         full = before + text
         edits = (
@@ -129,21 +145,23 @@ class Abbreviations:
         # ``text`` is ``full[start:]``: a match lies in it, so a table none of whose keys
         # occur in it is not searched (the small tables; «қ.» is rare).
         found: list[tuple[int, int, str]] = []
-        if self._stem is not None and _holds_key(text, self.stems):
+        if self._stem is not None and _holds_key(text, self._stem_keys):
             for m in self._stem.finditer(full, start):
                 found.append((m.start(), m.end(), self.stems[m.group(1)] + m.group(2)))
         for m in self._plain.finditer(full, start):
             found.append((m.start(), m.end(), self.expand_map[m.group(1)]))
-        if self._after is not None and _holds_key(text, self.after_name):
+        if self._after is not None and _holds_key(text, self._after_keys):
             for m in self._after.finditer(full, start):
                 if _CAPITAL_WORD.search(full, 0, m.start()):
                     found.append((m.start(), m.end(), self.after_name[m.group(1)]))
-        if imprint and self._imprint is not None and _holds_key(text, self.imprint):
+        if imprint and self._imprint is not None and _holds_key(text, self._imprint_keys):
             for m in self._imprint.finditer(full, start):
                 if _IMPRINT_BEFORE.search(full, 0, m.start()) and _IMPRINT_AFTER.match(
                     full, m.end()
                 ):
                     found.append((m.start(), m.end(), self.imprint[m.group(1)]))
+        if len(found) < 2:
+            return found
         found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
         chosen: list[tuple[int, int, str]] = []
         end = -1
@@ -154,8 +172,16 @@ class Abbreviations:
         return chosen
 
 
-def _holds_key(text: str, table: Mapping[str, str]) -> bool:
-    return any(key in text for key in table)
+def _holds_key(text: str, finder: re.Pattern[str] | None) -> bool:
+    """True when ``text`` holds a key of the table ``finder`` was made for."""
+    return finder is not None and finder.search(text) is not None
+
+
+def _key_finder(table: Mapping[str, str]) -> re.Pattern[str] | None:
+    """A pattern found in a text exactly when the text holds one of the table's keys."""
+    if not table:
+        return None
+    return re.compile("|".join(re.escape(key) for key in sorted(table, key=len, reverse=True)))
 
 
 def _required_marks(*tables: Mapping[str, str]) -> tuple[str, ...]:
@@ -190,21 +216,32 @@ def _splice(full: str, start: int, edits: Iterable[tuple[int, int, str]], text: 
 
 
 def _alternation(table: Mapping[str, str]) -> re.Pattern[str] | None:
+    """Group 1 matches a key not inside a word (a key ending in a letter or digit also not
+    followed by one); the longest key wins."""
     if not table:
         return None
-    keys = sorted(table, key=len, reverse=True)
-    alts = []
-    for key in keys:
-        tail = r"(?!\w)" if key[-1].isalnum() else ""
-        alts.append(re.escape(key) + tail)
-    return re.compile(r"(?<![\w-])(" + "|".join(alts) + ")")
+    return re.compile(_keys_group(table, lambda key: r"(?!\w)" if key[-1].isalnum() else ""))
 
 
 def _stem_alternation(table: Mapping[str, str]) -> re.Pattern[str] | None:
+    """Group 1 matches a stem not inside a word, group 2 the lower-case ending after it."""
     if not table:
         return None
-    keys = sorted(table, key=len, reverse=True)
-    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(k) for k in keys) + r")(" + _SUFFIX + ")")
+    return re.compile(_keys_group(table, lambda key: "") + r"(" + _SUFFIX + ")")
+
+
+def _keys_group(table: Mapping[str, str], tail: Callable[[str], str]) -> str:
+    r"""``(?<![\w-])(key1|key2|...)`` (longest key first, each followed by ``tail(key)``),
+    written as one branch per first letter with the look-behind after that letter: the same
+    matches, but the regex engine skips every position whose letter starts no key."""
+    groups: dict[str, list[str]] = {}
+    for key in sorted(table, key=len, reverse=True):
+        groups.setdefault(key[:1], []).append(re.escape(key[1:]) + tail(key))
+    branches = [
+        rf"{re.escape(first)}(?<![\w-]{re.escape(first)})(?:{'|'.join(rests)})"
+        for first, rests in groups.items()
+    ]
+    return "(" + "|".join(branches) + ")"
 
 
 @dataclass(frozen=True)
@@ -223,21 +260,28 @@ class HeadwordInitials:
             return cls(full="", pattern=None)
         full = _full_form(article, words)
         initial = words[0][0].upper()
+        first = re.escape(initial)
+        # The capital, then the look-behind (not inside a word): the engine then looks for
+        # the capital alone, as fast as ``str.find``.
+        parts = [rf"{first}(?<![\w.-]{first})"]
         if len(words) == 1:
-            initial = re.escape(words[0][0].upper())
-            pattern = re.compile(rf"(?<![\w.-]){initial}(?:-({_SUFFIX})|\.)")
-        else:
-            parts = [re.escape(words[0][0].upper())]
-            parts += [f"[{re.escape(w[0].upper())}{re.escape(w[0].lower())}]" for w in words[1:]]
-            body = r"\.[ \u00a0]?".join(parts)
-            pattern = re.compile(rf"(?<![\w.-]){body}(?:-({_SUFFIX})|\.)")
+            initial = first
+        parts += [f"[{re.escape(w[0].upper())}{re.escape(w[0].lower())}]" for w in words[1:]]
+        body = r"\.[ \u00a0]?".join(parts)
+        pattern = re.compile(rf"{body}(?:-({_SUFFIX})|\.)")
         return cls(full=full, pattern=pattern, initial=initial)
+
+    def may_expand(self, text: str) -> bool:
+        """False when ``expand`` changes no piece of ``text``, a whole paragraph."""
+        return self.pattern is not None and self.pattern.search(text) is not None
 
     def expand(self, text: str, before: str = "") -> str:
         """Write the headword's initials in ``text`` out, keeping case endings."""
         if self.pattern is None or not text or (self.initial and self.initial not in text):
             return text
         full_text = before + text
+        if self.pattern.search(full_text, len(before)) is None:
+            return text
         return _splice(full_text, len(before), self._edits(full_text, len(before)), text)
 
     def _edits(self, full_text: str, start: int) -> Iterator[tuple[int, int, str]]:
@@ -258,7 +302,7 @@ _HEAD_PUNCTUATION = re.compile(f"[{QUOTE_MARKS},]")
 def _headword_words(article: Article) -> list[str]:
     head = _PARENTHESES.sub(" ", article.headword)
     head = _HEAD_PUNCTUATION.sub(" ", head)
-    words = [w for w in head.split() if any(ch.isalpha() for ch in w)]
+    words = [w for w in head.split() if w.isalpha() or any(ch.isalpha() for ch in w)]
     if article.kind is Kind.PERSON:
         caps = [w for w in words if w.isupper()]
         return caps[:1] or words[:1]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,12 +29,13 @@ from uploader.render.inline import (
     emit,
     has_text,
     map_text,
+    plain,
     protect_latin,
     replace_lead,
     segments,
     strip_label,
 )
-from uploader.render.title_index import TitleIndex
+from uploader.render.title_index import Resolution, TitleIndex
 from uploader.wikitext import cap_summary, normalise_title, strip_qualifier
 
 
@@ -52,15 +53,21 @@ class WikiMarkup(str):
     __slots__ = ()
 
 
-# Template values repeat from page to page (settings, the citation): escape each once.
-_escape_value = functools.lru_cache(maxsize=4096)(escape_text)
+_ESCAPED: dict[str, WikiMarkup] = {}  # values repeat from page to page: escape each once
+_ESCAPED_MAX = 4096
 
 
 def wiki_filter(value: Any) -> WikiMarkup:
     """Jinja2 filter ``wiki``: escape a value from the volume (ready wikitext passes)."""
     if isinstance(value, WikiMarkup):
         return value
-    return WikiMarkup(_escape_value("" if value is None else str(value)))
+    text = "" if value is None else str(value)
+    found = _ESCAPED.get(text)
+    if found is None:
+        if len(_ESCAPED) >= _ESCAPED_MAX:
+            _ESCAPED.clear()
+        found = _ESCAPED[text] = WikiMarkup(escape_text(text))
+    return found
 
 
 def link_target(title: str) -> WikiMarkup:
@@ -68,9 +75,51 @@ def link_target(title: str) -> WikiMarkup:
     return WikiMarkup(title.replace("&", "&amp;").replace("'", "&#39;").replace("~", "&#126;"))
 
 
+_PLAIN: dict[str, str] = {}  # summary values repeat too
+
+
 def plain_value(value: Any) -> str:
     """An edit-summary value: plain text on one line (summaries are not wikitext)."""
-    return "" if value is None else " ".join(str(value).split())
+    text = "" if value is None else str(value)
+    found = _PLAIN.get(text)
+    if found is None:
+        if len(_PLAIN) >= _ESCAPED_MAX:
+            _PLAIN.clear()
+        found = _PLAIN[text] = " ".join(text.split())
+    return found
+
+
+_DICT_NAMES = frozenset(dir(Fields))
+
+
+class _Environment(jinja2.Environment):
+    """Jinja2's environment, reading a ``Fields`` value by key at once (the same result as
+    ``getattr`` there, whose failing first lookup costs more than the value)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._compiled: dict[tuple[str, str | None], jinja2.Template] = {}
+
+    def get_template(
+        self,
+        name: str | jinja2.Template,
+        parent: str | None = None,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> jinja2.Template:
+        """Jinja2's ``get_template``, remembered by name when templates are not reloaded
+        (an ``include`` asks for its template on every page; Jinja2's cache takes a lock)."""
+        if not isinstance(name, str) or globals is not None or self.auto_reload:
+            return super().get_template(name, parent, globals)
+        found = self._compiled.get((name, parent))
+        if found is None:
+            found = self._compiled[name, parent] = super().get_template(name, parent)
+        return found
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """``obj.attribute`` in a template."""
+        if type(obj) is Fields and attribute not in _DICT_NAMES and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
 
 
 def make_environment(templates_dir: Path, *, summaries: bool = False) -> jinja2.Environment:
@@ -80,7 +129,7 @@ def make_environment(templates_dir: Path, *, summaries: bool = False) -> jinja2.
     literally; only ``[[links]]`` are live there, and titles cannot hold brackets).
     Delimiters are ``<$ $>``, ``<% %>`` and ``<# #>`` so wikitext ``{{ }}`` needs no quoting.
     """
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         autoescape=False,
         undefined=jinja2.StrictUndefined,
@@ -98,6 +147,23 @@ def make_environment(templates_dir: Path, *, summaries: bool = False) -> jinja2.
     )
     env.filters["wiki"] = wiki_filter
     return env
+
+
+@functools.lru_cache(maxsize=64)
+def _globals_of(template: jinja2.Template) -> dict[str, Any]:
+    return dict(template.globals)
+
+
+def fill(template: jinja2.Template, values: dict[str, Any]) -> str:
+    """``template.render(values)``, without its per-call cost: one plain context holding the
+    template's globals and ``values`` (``Template.render`` merges them afresh each call)."""
+    env = template.environment
+    parent = {**_globals_of(template), **values}
+    context = env.context_class(env, parent, template.name, template.blocks)
+    try:
+        return env.concat(template.root_render_func(context))
+    except Exception:
+        return env.handle_exception()
 
 
 @dataclass(frozen=True)
@@ -118,6 +184,24 @@ class RenderContext:
     works_label: re.Pattern[str] | None = None
     literature_label: re.Pattern[str] | None = None
     surname: re.Pattern[str] | None = None
+    sections: Fields = field(default_factory=Fields)  # the settings as templates read them
+    magic: Fields = field(default_factory=Fields)
+    _citations: dict[str | None, Fields] = field(default_factory=dict, compare=False)
+    _categories: dict[Kind, list[str]] = field(default_factory=dict, compare=False)
+
+    def categories_for(self, kind: Kind) -> list[str]:
+        """The categories of an article of this kind (tracking ones first; a fresh list)."""
+        found = self._categories.get(kind)
+        if found is None:
+            found = self._categories[kind] = _categories(kind, self.settings)
+        return list(found)
+
+    def citation_for(self, volume: str | None) -> Fields:
+        """The citation values of a volume (a fresh copy: callers add author and chapter)."""
+        found = self._citations.get(volume)
+        if found is None:
+            found = self._citations[volume] = self.citation.for_volume(volume)
+        return Fields(found)
 
     @classmethod
     def from_config(
@@ -168,6 +252,8 @@ class RenderContext:
             works_label=works,
             literature_label=literature,
             surname=surname,
+            sections=Fields(settings.sections),
+            magic=Fields(settings.magic),
         )
 
 
@@ -190,34 +276,41 @@ def render(article: Article, context: RenderContext) -> Page:
     body, works, literature = _blocks(work)
     see_also = _see_also(work)
     volume = article.volume if article.volume is not None else context.volume
-    citation = context.citation.for_volume(volume)
+    source = str(article.source)
+    texts = [p.text for p in article.paragraphs]  # ``Article.text``, each paragraph once
+    citation = context.citation_for(volume)
     settings = context.settings
-    signature = article.signature
-    citation["author"] = (signature or "").rstrip(" .") if settings.signature == "citation" else ""
-    citation["chapter"] = _bare(article.lead or article.title)
-    prose = sum(len(p.text) for p in article.body)
+    citation["author"] = _author(article, texts) if settings.signature == "citation" else ""
+    bare_title = _bare(article.title)
+    citation["chapter"] = _bare(article.lead) if article.lead else bare_title
+    prose = sum(
+        len(t) for p, t in zip(article.paragraphs, texts, strict=True) if p.role is Role.BODY
+    )
     stub = settings.stub_template if prose < settings.stub_threshold else ""
     variables = {
         "body": body,
         "works": works,
         "literature": literature,
         "see_also": see_also,
-        "sections": Fields(settings.sections),
+        "sections": context.sections,
         "references": WikiMarkup(settings.references),
         "citation": citation,
         "stub": stub,
         "defaultsort": _defaultsort(article, context.surname),
-        "magic": Fields(settings.magic),
-        "categories": _categories(article, settings),
+        "magic": context.magic,
+        "categories": context.categories_for(article.kind),
     }
     assert context.article_template is not None and context.summary_template is not None
-    fallback = fallback_title(article)
-    wikitext = _tidy(context.article_template.render(variables))
-    summary = context.summary_template.render(
-        citation=citation,
-        prefix=citation["summary_prefix"],
-        title=article.title,
-        source=str(article.source),
+    fallback = fallback_title(article, bare_title)
+    wikitext = _tidy(fill(context.article_template, variables))
+    summary = fill(
+        context.summary_template,
+        {
+            "citation": citation,
+            "prefix": citation["summary_prefix"],
+            "title": article.title,
+            "source": source,
+        },
     )
     return RenderedPage(
         title=article.title,
@@ -227,49 +320,59 @@ def render(article: Article, context: RenderContext) -> Page:
         warnings=tuple(work.warnings),
         summary=cap_summary(summary),
         redirect_text=render_redirect(article.title, context),
-        redirect_summary=render_redirect_summary(
-            article.title, str(article.source), volume, context
-        ),
+        redirect_summary=render_redirect_summary(article.title, source, volume, context),
         headword=article.headword,
         pictures=article.pictures,
         volume=volume,
-        source_text=article.text,
-        candidates=candidate_names(article),
+        source_text="\n".join(texts),
+        candidates=candidate_names(article, bare_title, fallback),
         fallback_title=fallback,
         fallback_redirect_text=render_redirect(fallback, context) if fallback else "",
         unresolved=tuple(dict.fromkeys(work.unresolved)),
     )
 
 
-def fallback_title(article: Article) -> str:
+def _author(article: Article, texts: list[str]) -> str:
+    """The citation's author: the last signature paragraph (``Article.signature``), bare."""
+    signatures = [
+        t for p, t in zip(article.paragraphs, texts, strict=True) if p.role is Role.SIGNATURE
+    ]
+    return signatures[-1].rstrip(" .") if signatures else ""
+
+
+def fallback_title(article: Article, bare: str | None = None) -> str:
     """The qualified title to use when the bare title is another subject's page on the wiki
     (``Қазақ әдебиеті (газет)``): the title with the parser's qualifier ("" when the title is
-    already qualified or there is no qualifier)."""
-    if not article.qualifier or strip_qualifier(article.title) != article.title:
+    already qualified or there is no qualifier). ``bare``: the title without qualifier, when
+    the caller has it."""
+    if not article.qualifier:
+        return ""
+    if (strip_qualifier(article.title) if bare is None else bare) != article.title:
         return ""
     return f"{article.title} ({article.qualifier})"
 
 
-def candidate_names(article: Article) -> tuple[str, ...]:
+def candidate_names(
+    article: Article, bare: str | None = None, fallback: str | None = None
+) -> tuple[str, ...]:
     """Every name the subject may already have on the wiki, normalised as MediaWiki does:
     the title, the title without qualifier, the qualified fallback, the parser's alternatives
-    (surname first, without epithet, «quoted») and the redirects."""
-    names = (
-        article.title,
-        strip_qualifier(article.title),
-        fallback_title(article),
-        *article.title_alternatives,
-        *article.redirects,
-    )
-    return tuple(dict.fromkeys(n for n in map(normalise_title, names) if n))
+    (surname first, without epithet, «quoted») and the redirects. ``bare`` and ``fallback``:
+    the title without qualifier and ``fallback_title``, when the caller has them."""
+    if bare is None:
+        bare = strip_qualifier(article.title)
+    if fallback is None:
+        fallback = fallback_title(article, bare)
+    names = (article.title, bare, fallback, *article.title_alternatives, *article.redirects)
+    unique = dict.fromkeys(names)  # normalise each name once
+    return tuple(dict.fromkeys(n for n in map(normalise_title, unique) if n))
 
 
 def render_redirect(target: str, context: RenderContext) -> str:
     """The wikitext of a redirect page pointing to ``target`` (``#АЙДАУ [[Target]]``)."""
     assert context.redirect_template is not None
-    return context.redirect_template.render(
-        magic=context.settings.magic, target=link_target(target)
-    ).strip()
+    values = {"magic": context.magic, "target": link_target(target)}
+    return fill(context.redirect_template, values).strip()
 
 
 def render_redirect_summary(
@@ -277,13 +380,14 @@ def render_redirect_summary(
 ) -> str:
     """The edit summary of a redirect to ``target`` (from the template, with the licence)."""
     assert context.redirect_summary_template is not None
-    citation = context.citation.for_volume(volume)
-    text = context.redirect_summary_template.render(
-        citation=citation,
-        prefix=citation["summary_prefix"],
-        target=target,
-        source=source,
-    )
+    citation = context.citation_for(volume)
+    values = {
+        "citation": citation,
+        "prefix": citation["summary_prefix"],
+        "target": target,
+        "source": source,
+    }
+    text = fill(context.redirect_summary_template, values)
     return cap_summary(text)
 
 
@@ -300,7 +404,7 @@ def _tidy(text: str) -> str:
 
 
 def _bare(name: str) -> str:
-    return strip_qualifier(name)
+    return strip_qualifier(name) if ")" in name else name.strip()
 
 
 def _blocks(work: _Work) -> tuple[list[WikiMarkup], list[WikiMarkup], list[WikiMarkup]]:
@@ -366,10 +470,7 @@ def _paragraph(work: _Work, para: Paragraph, first: bool) -> str:
             work.warnings.append("headword not found at the start of the first paragraph")
     if para.role in (Role.BODY, Role.CAPTION):
         segs = _link_crossrefs(work, segs)
-        abbreviations = ctx.abbreviations
-        segs = map_text(
-            segs, lambda t, b, a: abbreviations.expand(work.initials.expand(t, b), b, a)
-        )
+        segs = _expand_abbreviations(work, segs)
     elif para.role in (Role.WORKS, Role.LITERATURE):
         abbreviations = ctx.abbreviations
         segs = map_text(segs, lambda t, b, a: abbreviations.expand_imprint(t, b))
@@ -381,6 +482,19 @@ def _paragraph(work: _Work, para: Paragraph, first: bool) -> str:
         for seg in segs:
             seg.italic = seg.italic or seg.is_text
     return emit(segs)
+
+
+def _expand_abbreviations(work: _Work, segs: list[Seg]) -> list[Seg]:
+    """Write the headword's initials, then the abbreviations out in each piece of text; a
+    paragraph in which neither can match (checked once on its whole text) is left as it is."""
+    text = plain(segs)
+    abbreviations = work.ctx.abbreviations
+    initials = work.initials
+    if initials.may_expand(text):
+        return map_text(segs, lambda t, b, a: abbreviations.expand(initials.expand(t, b), b, a))
+    if abbreviations.may_expand(text):
+        return map_text(segs, abbreviations.expand)
+    return segs
 
 
 def _picture_note(picture: Picture) -> str:
@@ -424,7 +538,7 @@ def _ref_key(target: str) -> str:
 def _link_crossrefs(work: _Work, segs: list[Seg]) -> list[Seg]:
     """Italic targets after the cross-reference marker (and listed crossrefs) become links."""
     marker = work.ctx.abbreviations.crossref_marker
-    marker_end = re.compile(_MARKER_TAIL + re.escape(marker) + r"\s*$")
+    marker_end = _marker_patterns(marker)[0]
     out: list[Seg] = []
     for seg in segs:
         if (
@@ -445,6 +559,13 @@ def _link_crossrefs(work: _Work, segs: list[Seg]) -> list[Seg]:
                 continue
         out.append(seg)
     return _link_listed(work, out, marker)
+
+
+@functools.lru_cache(maxsize=8)
+def _marker_patterns(marker: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The cross-reference marker ending a text, and the marker followed by its target."""
+    escaped = _MARKER_TAIL + re.escape(marker)
+    return re.compile(escaped + r"\s*$"), re.compile(escaped + r"\s+")
 
 
 def _plain_tail(segs: list[Seg], letters: int) -> str:
@@ -489,17 +610,19 @@ def _links_for(work: _Work, target: str, seg: Seg) -> list[Seg]:
                     out.append(Seg(text=", ", bold=seg.bold))
                 out.extend(_link_one(work, part, seg))
             return out
-    return _link_one(work, target, seg)
+    return _link_one(work, target, seg, whole)
 
 
-def _link_one(work: _Work, target: str, seg: Seg) -> list[Seg]:
+def _link_one(work: _Work, target: str, seg: Seg, found: Resolution | None = None) -> list[Seg]:
+    """The link (or text) for one target; ``found``: its resolution, when looked up already."""
     if not is_linkable(target):
         work.warnings.append(f"cross-reference «{target}» cannot be a link; kept as text")
         return [Seg(text=target, bold=seg.bold, italic=seg.italic)]
     index = work.ctx.index
     title = target
     if index is not None:
-        found = index.resolve(target)
+        if found is None:
+            found = index.resolve(target)
         if found.title is not None:
             title = target if found.exact and found.title == target else found.title
         elif found.ambiguous:
@@ -524,7 +647,7 @@ def _link_listed(work: _Work, segs: list[Seg], marker: str) -> list[Seg]:
     if not pending:
         return segs
     lengths = sorted({len(t) for t in pending})
-    pattern = re.compile(_MARKER_TAIL + re.escape(marker) + r"\s+")
+    pattern = _marker_patterns(marker)[1]
     out: list[Seg] = []
     for seg in segs:
         if not seg.is_text or marker not in seg.text:
@@ -597,7 +720,7 @@ def _defaultsort(article: Article, surname: re.Pattern[str] | None) -> str:
     return f"{last}, {' '.join(words[:-1])}"
 
 
-def _categories(article: Article, settings: RenderSettings) -> list[str]:
+def _categories(kind: Kind, settings: RenderSettings) -> list[str]:
     cats = list(settings.tracking_categories)
-    cats.extend(settings.kind_categories.get(article.kind.value, ()))
+    cats.extend(settings.kind_categories.get(kind.value, ()))
     return list(dict.fromkeys(cats))

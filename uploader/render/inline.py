@@ -12,7 +12,7 @@ import bisect
 import itertools
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from uploader.model import Span, Vert
 from uploader.render.escape import escape_line_start, escape_text
@@ -24,7 +24,6 @@ _SPACES = re.compile(r"[ \t\r\n\v\f]+")
 _OTHER_SPACES = re.compile(r"[\t\r\n\v\f]")
 _MULTI_SPACE = re.compile(" {2,}")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
-_NONSPACE = re.compile(r"\S")
 # A run of Latin script: letters first and last, digits, spaces and formula signs between.
 LATIN_RUN = re.compile(r"[A-Za-z](?:[A-Za-z0-9 .,·+=/*:'\u2032-]*[A-Za-z0-9])?")
 _LONE_WORD = re.compile(r"[A-Za-z]+[.']?[A-Za-z]*")
@@ -72,12 +71,12 @@ def segments(spans: Iterable[Span]) -> list[Seg]:
         text = span.text
         if "\u00ad" in text:
             text = text.replace("\u00ad", "")
-        if "  " in text or _OTHER_SPACES.search(text) is not None:
-            text = _SPACES.sub(" ", text)
+        if "  " in text or (not text.isprintable() and _OTHER_SPACES.search(text) is not None):
+            text = _SPACES.sub(" ", text)  # (a printable text holds no tab or line break)
         if not text:
             continue
         bold, italic, vert = span.bold, span.italic, span.vert
-        if vert is Vert.BASELINE and not text.strip():
+        if vert is Vert.BASELINE and text.isspace():
             bold = italic = False  # formatting on whitespace is invisible
         if last is not None and last.bold == bold and last.italic == italic and last.vert == vert:
             merged.append(text)
@@ -170,7 +169,7 @@ def map_text(segs: list[Seg], func: Callable[[str, str, str], str]) -> list[Seg]
         end = offset + len(piece)
         if seg.is_text and piece:
             after = full[end : end + _CONTEXT]
-            if end < text_end and not after.strip():
+            if end < text_end and (not after or after.isspace()):
                 after = full[end:text_end]
             seg.text = func(piece, full[max(0, offset - _CONTEXT) : offset], after)
         offset = end
@@ -217,7 +216,7 @@ def _cut_after(segs: list[Seg], i: int, j: int) -> list[Seg]:
     remainder = head.text[j:]
     rest = segs[i + 1 :]
     if remainder:
-        rest = [replace(head, text=remainder), *rest]
+        rest = [head.with_text(remainder), *rest]
     if rest and rest[0].is_text and rest[0].text[:1] not in (" ", ",", ".", ";", ":", ")"):
         rest = [Seg(text=" "), *rest]
     return _normalise_after_lead(rest)
@@ -264,12 +263,12 @@ def _drop_chars(segs: list[Seg], count: int) -> list[Seg]:
         if size <= count:
             count -= size
             continue
-        out.append(replace(seg, text=seg.text[count:]))
+        out.append(seg.with_text(seg.text[count:]))
         count = 0
     while out and out[0].is_text and not out[0].text.strip():
         out.pop(0)
     if out and out[0].is_text:
-        out[0] = replace(out[0], text=out[0].text.lstrip())
+        out[0] = out[0].with_text(out[0].text.lstrip())
     return out
 
 
@@ -290,7 +289,7 @@ def protect_latin(
     Runs matching ``skip`` are left alone, and so are lone words unless ``single_words``
     (a passage has several words, a digit, a formula sign or a sub/superscript).
     """
-    if not any(s.raw is None and _LATIN_LETTER.search(s.text) for s in segs):
+    if _LATIN_LETTER.search("".join([s.text for s in segs if s.raw is None])) is None:
         return segs  # no Latin letter, no run
     out: list[Seg] = []
     i = 0
@@ -382,7 +381,9 @@ def emit(segs: Iterable[Seg]) -> str:
             _append(out, seg.raw + " " if seg.raw == BR else seg.raw)
             continue
         want = _WANT[seg.bold, seg.italic and seg.link is None]
-        same = len(stack) == len(want) and all(m in want for m in stack)
+        same = (not stack and not want) or (
+            len(stack) == len(want) and all(m in want for m in stack)
+        )
         if in_latin and (not seg.latin or not same):
             in_latin = _close_latin(out, in_latin)
         if not same:
@@ -392,7 +393,8 @@ def emit(segs: Iterable[Seg]) -> str:
             in_latin = len(out)
         out.append(_piece(seg))
     _close_latin(out, in_latin)
-    _transition(out, stack, ())
+    if stack:
+        _transition(out, stack, ())
     return escape_line_start("".join(out))
 
 
@@ -447,6 +449,8 @@ def _append(out: list[str], markup: str) -> None:
 
 def has_text(segs: Iterable[Seg]) -> bool:
     """True when any segment carries visible text."""
-    return any(_NONSPACE.search(s.text) for s in segs if s.raw is None) or any(
+    segs = list(segs)
+    text = "".join([s.text for s in segs if s.raw is None])  # ``\S`` is ``not isspace()``
+    return (bool(text) and not text.isspace()) or any(
         s.raw is not None and s.raw != BR for s in segs
     )
