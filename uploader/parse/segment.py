@@ -209,7 +209,7 @@ def _order_keys(headword: str) -> tuple[tuple[int, ...], tuple[tuple[int, ...], 
     letter by letter, and word by word."""
     words = []
     for word in _PAREN_RE.sub(" ", headword).split():
-        if any(c.islower() for c in word):
+        if any(map(str.islower, word)):
             break
         words.append(word)
     return _sort_key(" ".join(words)), tuple(map(_sort_key, words))
