@@ -75,17 +75,12 @@ class Lexicon:
         """Count words already split by ``words_of``."""
         self.capital.update(capital)
         self.lower.update(lower)
-        for words in (capital, lower):
-            if "-" in "".join(words):  # one pass in C: most articles have few such words
-                self._add_hyphenated(word for word in words if "-" in word)
-
-    def _add_hyphenated(self, words: Iterable[str]) -> None:
-        """Count how the part after the hyphen of each hyphenated word is written."""
-        for word in words:
-            head, _, tail = word.partition("-")
-            if head and tail[:1].isalpha():
-                counts = self.hyphen.setdefault(word.lower(), [0, 0])
-                counts[0 if tail[:1].isupper() else 1] += 1
+        for word in (*capital, *lower):
+            if "-" in word:
+                head, _, tail = word.partition("-")
+                if head and tail[:1].isalpha():
+                    counts = self.hyphen.setdefault(word.lower(), [0, 0])
+                    counts[0 if tail[:1].isupper() else 1] += 1
 
     def hyphen_evidence(self, word: str) -> tuple[int, int]:
         """(capitalised, lower-case) counts of the part after the hyphen, inflections included."""
