@@ -162,6 +162,7 @@ class _Reader:
         self._fields: list[bool] = []  # open fields, innermost last: True while in its code
         self._in_code = 0  # how many open fields are in their code part (text not shown)
         self._counters = Counters(pkg.numbering)
+        self._char_styles = pkg.char_styles
 
     def paragraph(self, p: etree._Element, index: int) -> Block:
         """Read one <w:p> into a Block (its text boxes' blocks go to ``pending``)."""
@@ -321,7 +322,7 @@ class _Reader:
                 if not code:
                     parts.append(child.text or "")
             elif tag == _RPR:
-                style = read_rpr(child, base, self.pkg.char_styles)
+                style = read_rpr(child, base, self._char_styles)
             elif tag in _RUN_CHARS:
                 if not code:
                     parts.append(_RUN_CHARS[tag])
@@ -410,8 +411,12 @@ class _Reader:
         letter-spaced, the plain text, and whether any run was in a legacy font."""
         if not texts:
             return (), (), "", False
-        keys = list(map(self._format, styles))
-        joined = "".join(texts)
+        formats = self._formats
+        try:
+            keys = [formats[st] for st in styles]
+        except KeyError:
+            keys = list(map(self._format, styles))
+        joined = texts[0] if len(texts) == 1 else "".join(texts)
         noisy = False
         if None in keys or _SPECIAL.search(joined):
             if None in keys or _SLOW.search(joined):  # legacy text or line breaks
@@ -422,8 +427,13 @@ class _Reader:
             noisy = True
             texts = [_fix(t) for t in texts]
             joined = "".join(texts)
+        if len(texts) == 1 and joined:  # one run: one span (most paragraphs)
+            key = keys[0]
+            assert key is not None  # legacy runs took the slow path
+            bold, italic, vert, letter_spaced = key
+            return (Span(joined, bold, italic, vert),), (letter_spaced,), _collapse(joined), False
         spans, spaced = _merge_fast(texts, keys, drop_empty=noisy)
-        return spans, spaced, " ".join(joined.split()), False
+        return spans, spaced, _collapse(joined), False
 
     def _format(self, st: RunStyle) -> _Key | None:
         """A run style's span formatting (cached); None when its font is a legacy or a symbol
@@ -671,6 +681,15 @@ def _merge_fast(
                 prev = spans[k]
                 spans[k] = Span("".join(texts_k), prev.bold, prev.italic, prev.vert)
     return tuple(spans), tuple(spaced)
+
+
+def _collapse(text: str) -> str:
+    """Whitespace collapsed to single spaces, none at the ends (``" ".join(text.split())``,
+    without splitting a text that has nothing to collapse: every other whitespace character
+    is unprintable)."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return " ".join(text.split())
 
 
 def _plain(spans: tuple[Span, ...]) -> str:

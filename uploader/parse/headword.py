@@ -164,7 +164,7 @@ def match_headword(block: Block) -> HeadwordMatch | None:
     if not words:
         return None
     # The first word with letters decides (a headword may open with a year: «1916 ЖЫЛҒЫ …»).
-    first = next((w for w in words if any(c.isalpha() for c in w)), "").strip(_QUOTES + ",.")
+    first = next((w for w in words if any(map(str.isalpha, w))), "").strip(_QUOTES + ",.")
     single_letter = len(first) == 1 and first.isalpha() and first.isupper() and len(words) == 1
     if not (_is_caps_word(first) or single_letter):
         return None

@@ -72,17 +72,18 @@ def read_rpr(
     changed = False
     for child in rpr:
         tag = child.tag
-        if tag not in RUN_PROPERTIES:
-            continue
-        changed = True
-        if tag == _B:
+        # The common properties first: most children of a run's rPr are fonts, bold, italic
+        # or what this reader does not know (size, language).
+        if tag == _FONTS:
+            font = child.get(_ASCII) or child.get(_HANSI) or child.get(_CS) or font
+        elif tag == _B:
             bold = child.get(_VAL) not in _OFF
         elif tag == _I:
             italic = child.get(_VAL) not in _OFF
+        elif tag not in RUN_PROPERTIES:
+            continue
         elif tag == _VERT:
             vert = child.get(_VAL)
-        elif tag == _FONTS:
-            font = child.get(_ASCII) or child.get(_HANSI) or child.get(_CS) or font
         elif tag == _RSTYLE:
             cs = (char_styles or {}).get(child.get(_VAL) or "")
             if cs is not None:
@@ -96,4 +97,5 @@ def read_rpr(
                 spacing = int(child.get(_VAL) or 0)
         else:  # vanish, specVanish
             hidden = child.get(_VAL) not in _OFF
+        changed = True
     return RunStyle(bold, italic, font, vert, caps, spacing, hidden) if changed else base

@@ -199,6 +199,8 @@ class _Lookahead:
 
 
 _PAREN_RE = re.compile(r"\([^()]*\)")
+# Headwords are compared again with every candidate read ahead of them: their keys are kept.
+_sort_key = functools.lru_cache(maxsize=1024)(alphabet_key)
 
 
 @functools.lru_cache(maxsize=256)
@@ -207,10 +209,10 @@ def _order_keys(headword: str) -> tuple[tuple[int, ...], tuple[tuple[int, ...], 
     letter by letter, and word by word."""
     words = []
     for word in _PAREN_RE.sub(" ", headword).split():
-        if any(c.islower() for c in word):
+        if any(map(str.islower, word)):
             break
         words.append(word)
-    return alphabet_key(" ".join(words)), tuple(alphabet_key(w) for w in words)
+    return _sort_key(" ".join(words)), tuple(map(_sort_key, words))
 
 
 def _before(headword: str, last: str) -> bool:
@@ -323,11 +325,9 @@ class _Order:
         if not self.after_rejected and ahead.next_candidate() in ("", before):
             return False  # the cheap test first: no list item of another letter beside it
         upcoming = ahead.candidates()
-        last = alphabet_key(self.last)
-        later = [
-            k for h, letter, _ in upcoming if letter == before and (k := alphabet_key(h)) >= last
-        ]
-        if not later or min(later) >= alphabet_key(headword):
+        last = _sort_key(self.last)
+        later = [k for h, letter, _ in upcoming if letter == before and (k := _sort_key(h)) >= last]
+        if not later or min(later) >= _sort_key(headword):
             return False
         if self.after_rejected:
             return True
