@@ -259,13 +259,14 @@ def write_preview(
     out.mkdir(parents=True, exist_ok=True)
     writer = _PreviewWriter(out, templates_dir)
     try:
-        for page in pages:
-            writer.add(page)
+        try:
+            for page in pages:
+                writer.add(page)
+        finally:
+            writer.close()  # a file that could not be written is raised here at the latest
     except BaseException:
-        writer.close()
         writer.html.abort()
         raise
-    writer.close()
     summary: dict[str, Any] = {
         "articles": max(report.articles, writer.counts["pages"] + len(report.quarantined)),
         "pages": writer.counts["pages"],
