@@ -118,6 +118,42 @@ def test_write_preview_html_escapes_everything(tmp_path: Path) -> None:
     assert "http://" not in html and "https://" not in html  # self-contained
 
 
+def test_write_preview_file_error_is_raised(tmp_path: Path) -> None:
+    ctx = context()
+    (tmp_path / "pages" / "Мұхтар Әуезов.wiki").mkdir(parents=True)  # cannot become a file
+    with pytest.raises(IsADirectoryError):
+        write_preview(
+            iter(_pages(ctx)), tmp_path, Report(), templates_dir=ctx.settings.templates_dir
+        )
+    assert not (tmp_path / "report.html.part").exists()
+
+
+def test_quick_template_renders_as_render(tmp_path: Path) -> None:
+    import jinja2
+
+    from uploader.preview.html import QuickTemplate, _environment
+
+    (tmp_path / "g.j2").write_text("{% for n in range(count) %}{{ n }}<{{ x }}>{% endfor %}")
+    env = _environment(tmp_path)
+    variables = {"count": 3, "x": "<b>&"}
+    template = env.get_template("g.j2")
+    assert QuickTemplate(template).render(variables) == template.render(**variables)
+    page = _environment(context().settings.templates_dir).get_template("report_page.html.j2")
+    values = {
+        "number": 7,
+        "title": "A <b>",
+        "source": "v.docx:¶1",
+        "redirects": ["R & r"],
+        "pictures": ["p.png"],
+        "warnings": ["w1", "<w2>"],
+        "wikitext": "'''A''' <ref>x</ref>",
+        "source_text": "A\nB",
+    }
+    assert QuickTemplate(page).render(values) == page.render(**values)
+    with pytest.raises(jinja2.UndefinedError):
+        QuickTemplate(template).render({"count": 1})
+
+
 @pytest.mark.parametrize(
     ("title", "name"),
     [
@@ -125,6 +161,8 @@ def test_write_preview_html_escapes_everything(tmp_path: Path) -> None:
         ("A/B: сынақ?", "A_B_ сынақ"),
         ("../..", "page"),
         ("x" * 300, "x" * 120),
+        ("Ә" * 130, "Ә" * 100),  # 200 bytes of UTF-8
+        ("Ә" * 50, "Ә" * 50),
     ],
 )
 def test_safe_name_examples(title: str, name: str) -> None:

@@ -121,3 +121,28 @@ def test_validator_strict_switch_uses_the_round_trip() -> None:
     from tests.test_validate import _page
 
     assert Validator(strict=True).check(_page())[1] == Validator().check(_page())[1] == []
+
+
+_MARKUP_PIECES = (
+    *("'", "''", "'''", "''''", "'''''", "а", " ", "\n", "\n", "\r", "\u2028", "x"),
+    *("<ref>", "</ref>", "<REF name=x>", "<ref />", "<sup>", "</sup>", "<sub>", "</Sub>"),
+    *("<b>", "</b>", "<br/>", "<br />", "<br>", "<references />", "<nowiki>", "<", ">"),
+    *("<sup>2</sup>", "<ref>{{Cite book |title=X}}</ref>", "<!--", "-->", "-{", "}-"),
+    *("{|", "|}", " {|", "\t|}", "{{", "}}", "{", "}", "|", "-", "[[", "]]", "=", "&amp;"),
+)
+
+
+def test_validate_whole_text_line_check_clears_only_balanced_pages() -> None:
+    from uploader.render.validate import _line_by_line_problems, _lines_clean
+
+    rng = random.Random(7)
+    pages = list(_texts(DEFAULTS_DIR / "sample-volume.docx"))
+    texts = [variant for text in pages for variant in _variants(text, rng)]
+    texts += [
+        "".join(rng.choice(_MARKUP_PIECES) for _ in range(rng.randint(1, 14))) for _ in range(20000)
+    ]
+    cleared = [text for text in texts if _lines_clean(text)]
+    assert [text for text in cleared if _line_by_line_problems(text)] == []
+    assert len(cleared) > 1000 and len(cleared) < len(texts)
+    # The common case takes the quick way: every balanced page of the sample is cleared.
+    assert [p for p in pages if not _lines_clean(p) and not _line_by_line_problems(p)] == []
