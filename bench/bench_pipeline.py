@@ -15,7 +15,9 @@ is the fairest figure; the 1-minute load average is printed with every figure):
 * whole processes, as a user waits for them: ``upload parse --jsonl``, ``upload preview``
   (cold title-index cache, and warm), and ``upload volume all --dry-run --offline`` over a
   config listing the volumes (cold and warm), each with its ratio to the bare pass and its
-  peak memory (the process's own VmHWM, and ru_maxrss of its worker processes).
+  peak memory (the process's own VmHWM, and ru_maxrss of its worker processes). Each run
+  also has a paired ratio: its time over a bare pass timed just before it (the speed of a
+  shared machine drifts over a benchmark's minutes; a pair shares the moment).
 
 Bars (issue 12): parse --jsonl ≤ 4×, preview ≤ 8×, peak ≤ 200 MB; volume all ≤ 10× the bare
 pass over all files, every process ≤ 300 MB.
@@ -126,14 +128,27 @@ def run_process(args: list[str], tmp: Path, env: dict[str, str]) -> dict[str, fl
 
 
 def best_process(
-    repeat: int, args: Callable[[int], list[str]], tmp: Path, env: dict[str, str]
+    repeat: int,
+    args: Callable[[int], list[str]],
+    tmp: Path,
+    env: dict[str, str],
+    floor: Callable[[], object],
 ) -> dict[str, float]:
-    """The fastest of ``repeat`` runs of ``upload args(n)`` (its CPU time too), and the
-    largest peaks seen."""
-    runs = [run_process(args(n), tmp, env) for n in range(repeat)]
+    """``repeat`` runs of ``upload args(n)``, each right after a timed ``floor`` (the bare
+    pass over the same files): the fastest run (its CPU time too), the best and the median
+    of the paired ratios (run ÷ the floor timed just before it: the machine's speed drifts
+    over a benchmark, a pair shares it), and the largest peaks seen."""
+    runs = []
+    for n in range(repeat):
+        bare = best(1, floor)
+        run = run_process(args(n), tmp, env)
+        runs.append({**run, "pair_ratio": run["s"] / bare})
     fastest = min(runs, key=lambda r: r["s"])
+    ratios = sorted(r["pair_ratio"] for r in runs)
     return {
         **fastest,
+        "pair_ratio": ratios[0],
+        "pair_ratio_median": ratios[len(ratios) // 2],
         "peak_mb": max(r["peak_mb"] for r in runs),
         "workers_peak_mb": max(r["workers_peak_mb"] for r in runs),
     }
@@ -211,7 +226,10 @@ def main() -> int:
         env.pop("UPLOADER_CONFIG", None)
         print(f"volume: {made} articles; {len(files)} volumes of about {args.per_volume}")
 
-        base = best(args.repeat, lambda: bare_pass(volume))
+        def one_bare() -> None:
+            bare_pass(volume)
+
+        base = best(args.repeat, one_bare)
         results.update(articles=made, bare_s=base)
         print(f"bare lxml pass, one volume:      {base:.3f} s   (load {load()})")
 
@@ -219,7 +237,8 @@ def main() -> int:
             ratio = figure["s"] / floor
             results[name] = {**figure, "ratio": ratio, "load": load()}
             print(
-                f"{name:<32} {figure['s']:.3f} s   {ratio:.2f}x (bar ≤ {bar:g}x)   "
+                f"{name:<32} {figure['s']:.3f} s   {ratio:.2f}x (bar ≤ {bar:g}x; paired "
+                f"best {figure['pair_ratio']:.2f}x, median {figure['pair_ratio_median']:.2f}x)   "
                 f"cpu {figure['cpu_s']:.2f} s   peak {figure['peak_mb']:.0f} MB, "
                 f"workers {figure['workers_peak_mb']:.0f} MB   (load {load()})"
             )
@@ -232,7 +251,10 @@ def main() -> int:
         one = state_config(tmp, "state-parse", [])
         parse = ["parse", "--jsonl", str(volume), "--config", str(one)]
         report(
-            "process: parse --jsonl", best_process(args.repeat, lambda n: parse, tmp, env), base, 4
+            "process: parse --jsonl",
+            best_process(args.repeat, lambda n: parse, tmp, env, one_bare),
+            base,
+            4,
         )
 
         def preview(name: str) -> list[str]:
@@ -244,10 +266,15 @@ def main() -> int:
             ("cold", lambda n: preview(f"state-preview-{n}")),
             ("warm", lambda n: preview(last)),
         ):
-            figure = best_process(args.repeat, args_of, tmp, env)
+            figure = best_process(args.repeat, args_of, tmp, env, one_bare)
             report(f"process: preview ({label} cache)", figure, base, 8)
         if files:
-            floor = best(args.repeat, lambda: [bare_pass(p) for p in files])
+
+            def all_bare() -> None:
+                for p in files:
+                    bare_pass(p)
+
+            floor = best(args.repeat, all_bare)
             results["bare_all_s"] = floor
             print(f"bare lxml pass, all {len(files)} volumes:  {floor:.3f} s   (load {load()})")
 
@@ -260,7 +287,7 @@ def main() -> int:
                 ("cold", lambda n: every(f"state-all-{n}")),
                 ("warm", lambda n: every(last)),
             ):
-                figure = best_process(args.repeat, args_of, tmp, env)
+                figure = best_process(args.repeat, args_of, tmp, env, all_bare)
                 report(f"process: volume all ({label} cache)", figure, floor, 10)
         if not args.skip_stages:
             for stage, seconds in stages(volume, tmp, args.repeat).items():
