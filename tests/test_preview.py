@@ -128,16 +128,17 @@ def test_write_preview_file_error_is_raised(tmp_path: Path) -> None:
     assert not (tmp_path / "report.html.part").exists()
 
 
-def test_quick_template_renders_as_render(tmp_path: Path) -> None:
+def test_fill_renders_as_render(tmp_path: Path) -> None:
     import jinja2
 
-    from uploader.preview.html import QuickTemplate, _environment
+    from uploader.preview.html import _environment
+    from uploader.templating import fill
 
     (tmp_path / "g.j2").write_text("{% for n in range(count) %}{{ n }}<{{ x }}>{% endfor %}")
     env = _environment(tmp_path)
     variables = {"count": 3, "x": "<b>&"}
     template = env.get_template("g.j2")
-    assert QuickTemplate(template).render(variables) == template.render(**variables)
+    assert fill(template, variables) == template.render(**variables)
     page = _environment(context().settings.templates_dir).get_template("report_page.html.j2")
     values = {
         "number": 7,
@@ -149,9 +150,9 @@ def test_quick_template_renders_as_render(tmp_path: Path) -> None:
         "wikitext": "'''A''' <ref>x</ref>",
         "source_text": "A\nB",
     }
-    assert QuickTemplate(page).render(values) == page.render(**values)
+    assert fill(page, values) == page.render(**values)
     with pytest.raises(jinja2.UndefinedError):
-        QuickTemplate(template).render({"count": 1})
+        fill(template, {"count": 1})
 
 
 @pytest.mark.parametrize(

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import jinja2
-from jinja2.runtime import new_context
 
 from uploader.config import TEMPLATES_DIR
 from uploader.model import Page
 from uploader.report import Report, Review
+from uploader.templating import fill
 
 
 def review_groups(report: Report) -> list[dict[str, Any]]:
@@ -42,29 +42,6 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
     )
 
 
-class QuickTemplate:
-    """A small template rendered thousands of times: ``render`` gives what
-    ``template.render(**variables)`` gives, without the per-call set-up (its globals are
-    read once; errors are raised as they are)."""
-
-    def __init__(self, template: jinja2.Template) -> None:
-        self.template = template
-        self.globals = dict(template.globals)  # a ChainMap: slow to read every time
-
-    def render(self, variables: Mapping[str, Any]) -> str:
-        """The template's text for ``variables``."""
-        template = self.template
-        context = new_context(
-            template.environment,
-            template.name,
-            template.blocks,
-            {**self.globals, **variables},
-            shared=True,
-            globals=self.globals,
-        )
-        return template.environment.concat(template.root_render_func(context))
-
-
 class HtmlReport:
     """Streams page sections into ``report.html``; call ``finish`` once at the end."""
 
@@ -72,7 +49,7 @@ class HtmlReport:
         self.path = path
         self.env = _environment(templates_dir)
         self.head = self.env.get_template("report.html.j2")
-        self.page_template = QuickTemplate(self.env.get_template("report_page.html.j2"))
+        self.page_template = self.env.get_template("report_page.html.j2")
         self.part_path = path.with_name(path.name + ".part")
         self.part: TextIO | None = self.part_path.open("w", encoding="utf-8", buffering=1 << 20)
         self.count = 0
@@ -93,7 +70,7 @@ class HtmlReport:
             "wikitext": page.wikitext,
             "source_text": source_text,
         }
-        self.part.write(self.page_template.render(variables) + "\n")
+        self.part.write(fill(self.page_template, variables) + "\n")
 
     def finish(self, source: str, summary: Mapping[str, Any], report: Report) -> Path:
         """Write the complete report and remove the part file; returns the report's path."""

@@ -36,6 +36,7 @@ from uploader.render.inline import (
     strip_label,
 )
 from uploader.render.title_index import Resolution, TitleIndex
+from uploader.templating import fill
 from uploader.wikitext import cap_summary, normalise_title, strip_qualifier
 
 
@@ -147,23 +148,6 @@ def make_environment(templates_dir: Path, *, summaries: bool = False) -> jinja2.
     )
     env.filters["wiki"] = wiki_filter
     return env
-
-
-@functools.lru_cache(maxsize=64)
-def _globals_of(template: jinja2.Template) -> dict[str, Any]:
-    return dict(template.globals)
-
-
-def fill(template: jinja2.Template, values: dict[str, Any]) -> str:
-    """``template.render(values)``, without its per-call cost: one plain context holding the
-    template's globals and ``values`` (``Template.render`` merges them afresh each call)."""
-    env = template.environment
-    parent = {**_globals_of(template), **values}
-    context = env.context_class(env, parent, template.name, template.blocks)
-    try:
-        return env.concat(template.root_render_func(context))
-    except Exception:
-        return env.handle_exception()
 
 
 @dataclass(frozen=True)
