@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -88,8 +89,6 @@ _PLAIN_MARKUP = re.compile(
 )
 # As plain tags as above, but nested: removed innermost first.
 _TAG_PAIR = re.compile(r"<(ref|sup|sub)>[^<\n]*</\1>")
-# _TAG over the whole text: a tag never reaches past its line, as when matched line by line.
-_TAG_IN_LINE = re.compile(r"<(/?)([a-zA-Z]+)\b[^>\n]*?(/?)>")
 _TABLE_EDGE = re.compile(r"^[^\S\n]*(\{\||\|\})", re.M)  # as line.strip().startswith
 
 
@@ -134,16 +133,18 @@ def _tags_clean(text: str) -> bool:
         if not count:
             break
         rest, count = _TAG_PAIR.subn("", rest)
+    return not any(next(_tag_problems(line), None) for line in text.split("\n") if "<" in line)
+
+
+def _tag_problems(line: str) -> Iterator[str]:
+    """What is wrong with the tags of one line: a tag not allowed, a closing tag that closes
+    nothing open, a tag left open at the end of the line."""
     stack: list[str] = []
-    end = 0
-    for match in _TAG_IN_LINE.finditer(text):
-        if stack and text.find("\n", end, match.start()) >= 0:
-            return False  # a line ended with a tag still open
-        end = match.end()
-        closing, name, selfclose = match.groups()
+    for closing, name, selfclose in _TAG.findall(line):
         name = name.lower()
         if name not in _ALLOWED_TAGS:
-            return False
+            yield f"unexpected tag <{name}>"
+            continue
         if selfclose or name in _VOID_TAGS:
             continue
         if not closing:
@@ -151,8 +152,9 @@ def _tags_clean(text: str) -> bool:
         elif stack and stack[-1] == name:
             stack.pop()
         else:
-            return False
-    return not stack
+            yield f"</{name}> does not close an open tag"
+    if stack:
+        yield f"unclosed <{stack[-1]}>"
 
 
 def _round_trip_problems(wikitext: str) -> list[str]:
@@ -272,22 +274,7 @@ def _line_problems(line: str) -> list[str]:
         problems.append("unclosed ''' (bold)")
     if italic:
         problems.append("unclosed '' (italic)")
-    stack: list[str] = []
-    for closing, name, selfclose in _TAG.findall(line):
-        name = name.lower()
-        if name not in _ALLOWED_TAGS:
-            problems.append(f"unexpected tag <{name}>")
-            continue
-        if selfclose or name in _VOID_TAGS:
-            continue
-        if not closing:
-            stack.append(name)
-        elif stack and stack[-1] == name:
-            stack.pop()
-        else:
-            problems.append(f"</{name}> does not close an open tag")
-    if stack:
-        problems.append(f"unclosed <{stack[-1]}>")
+    problems.extend(_tag_problems(line))
     if line.count("-{") != line.count("}-"):
         problems.append("unbalanced -{ }- (script converter protection)")
     return problems
