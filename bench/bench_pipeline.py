@@ -258,7 +258,7 @@ def main() -> int:
         )
 
         def preview(name: str) -> list[str]:
-            cfg = state_config(tmp, name, [])
+            cfg = state_config(tmp, name, [volume])  # a configured volume: its index is cached
             return ["preview", str(volume), "--out", str(tmp / name / "out"), "--config", str(cfg)]
 
         last = f"state-preview-{args.repeat - 1}"
