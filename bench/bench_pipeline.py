@@ -261,13 +261,24 @@ def main() -> int:
             cfg = state_config(tmp, name, [volume])  # a configured volume: its index is cached
             return ["preview", str(volume), "--out", str(tmp / name / "out"), "--config", str(cfg)]
 
-        last = f"state-preview-{args.repeat - 1}"
-        for label, args_of in (
-            ("cold", lambda n: preview(f"state-preview-{n}")),
-            ("warm", lambda n: preview(last)),
-        ):
-            figure = best_process(args.repeat, args_of, tmp, env, one_bare)
-            report(f"process: preview ({label} cache)", figure, base, 8)
+        def cold_and_warm(
+            what: str,
+            command: Callable[[str], list[str]],
+            floor_of: Callable[[], object],
+            floor: float,
+            bar: float,
+        ) -> None:
+            """Cold runs, each in a state folder of its own, then reruns of the last one."""
+            key = what.replace(" ", "-")
+            last = f"state-{key}-{args.repeat - 1}"
+            for label, args_of in (
+                ("cold", lambda n: command(f"state-{key}-{n}")),
+                ("warm", lambda n: command(last)),
+            ):
+                figure = best_process(args.repeat, args_of, tmp, env, floor_of)
+                report(f"process: {what} ({label} cache)", figure, floor, bar)
+
+        cold_and_warm("preview", preview, one_bare, base, 8)
         if files:
 
             def all_bare() -> None:
@@ -282,13 +293,7 @@ def main() -> int:
                 cfg = state_config(tmp, name, files)
                 return ["volume", "all", "--dry-run", "--offline", "--config", str(cfg)]
 
-            last = f"state-all-{args.repeat - 1}"
-            for label, args_of in (
-                ("cold", lambda n: every(f"state-all-{n}")),
-                ("warm", lambda n: every(last)),
-            ):
-                figure = best_process(args.repeat, args_of, tmp, env, all_bare)
-                report(f"process: volume all ({label} cache)", figure, floor, 10)
+            cold_and_warm("volume all", every, all_bare, floor, 10)
         if not args.skip_stages:
             for stage, seconds in stages(volume, tmp, args.repeat).items():
                 results[f"stage_{stage}_s"] = seconds
