@@ -79,3 +79,23 @@ def test_review_queue_in_the_parse_summary(tmp_path: Path) -> None:
     lines = done.stdout.splitlines()
     assert "review: order 1" in lines
     assert any(line.startswith("  review order v.docx:¶") and "АҚТАУ" in line for line in lines)
+
+
+def test_report_since_and_extend_carry_every_list() -> None:
+    from uploader.model import SourcePos
+
+    report = Report()
+    report.warn("v:¶1", "before")
+    mark = report.mark()
+    report.warn("v:¶2", "after")
+    report.quarantine(SourcePos("v", 2, 2), "bad", "А")
+    report.reconcile.append({"title": "А"})
+    report.articles += 1
+    part = report.since(mark)
+    assert part.warnings == ["v:¶2: after"]
+    assert [q.reason for q in part.quarantined] == ["bad"]
+    assert [r.reason for r in part.review] == ["bad"]
+    assert part.reconcile == [{"title": "А"}] and part.articles == 1
+    whole = Report()
+    whole.extend(report.since((0, 0, 0, 0, 0)))
+    assert whole == report

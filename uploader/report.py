@@ -61,6 +61,35 @@ class Report:
         """Put an item in the review queue."""
         self.review.append(ReviewItem(kind, str(where), reason, headword))
 
+    def mark(self) -> tuple[int, int, int, int, int]:
+        """Where this report stands now (for ``since``)."""
+        return (
+            len(self.warnings),
+            len(self.quarantined),
+            len(self.review),
+            len(self.reconcile),
+            self.articles,
+        )
+
+    def since(self, mark: tuple[int, int, int, int, int]) -> Report:
+        """A report of what this one collected after ``mark``."""
+        w, q, r, c, articles = mark
+        return Report(
+            warnings=self.warnings[w:],
+            quarantined=self.quarantined[q:],
+            review=self.review[r:],
+            articles=self.articles - articles,
+            reconcile=self.reconcile[c:],
+        )
+
+    def extend(self, other: Report) -> None:
+        """Append what ``other`` collected to this report."""
+        self.warnings.extend(other.warnings)
+        self.quarantined.extend(other.quarantined)
+        self.review.extend(other.review)
+        self.reconcile.extend(other.reconcile)
+        self.articles += other.articles
+
     def review_counts(self) -> dict[str, int]:
         """How many review items of each kind (every kind listed, zero included)."""
         counts = Counter(item.kind for item in self.review)

@@ -14,13 +14,13 @@ alternated article by article. ``uploader.pipeline.pool`` spreads the work over 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from uploader.config import Config
 from uploader.errors import UploaderError
-from uploader.model import Article, Page, Quarantined
+from uploader.model import Article, Page
 from uploader.parse import iter_articles
 from uploader.pipeline.title_index import (
     build_index,
@@ -33,38 +33,15 @@ from uploader.render import RenderContext, render
 from uploader.render.article import RenderedPage
 from uploader.render.title_index import TitleIndex
 from uploader.render.validate import Validator, markup_problems
-from uploader.report import Report, Review, ReviewItem
+from uploader.report import Report, Review
 
 if TYPE_CHECKING:
     from uploader.pipeline.pool import RenderPool
 
 
-@dataclass
-class Delta:
-    """What a stage reported over a stretch of work (appended to a Report by ``replay``)."""
-
-    warnings: list[str] = field(default_factory=list)
-    quarantined: list[Quarantined] = field(default_factory=list)
-    review: list[ReviewItem] = field(default_factory=list)
-    articles: int = 0
-
-    def replay(self, report: Report) -> None:
-        """Append what this stretch reported to ``report``."""
-        report.warnings.extend(self.warnings)
-        report.quarantined.extend(self.quarantined)
-        report.review.extend(self.review)
-        report.articles += self.articles
-
-
-def _since(report: Report, mark: tuple[int, int, int, int]) -> Delta:
-    w, q, r, a = mark
-    return Delta(
-        report.warnings[w:], report.quarantined[q:], report.review[r:], report.articles - a
-    )
-
-
-def _mark(report: Report) -> tuple[int, int, int, int]:
-    return len(report.warnings), len(report.quarantined), len(report.review), report.articles
+# What a stage reported over a stretch of work, added to the run's report just before the
+# article it came with (``Report.extend``).
+Delta = Report
 
 
 def _iter_articles(
@@ -111,11 +88,11 @@ class ParseStream:
     def items(self) -> Iterator[tuple[Article, Delta]]:
         """Each article with what the parse reported up to it, as the parse goes."""
         report = Report()
-        mark = _mark(report)
+        mark = report.mark()
         for article in _iter_articles(self.path, report, self.volume, self.config, self.fixes):
-            yield article, _since(report, mark)
-            mark = _mark(report)
-        self.tail = _since(report, mark)
+            yield article, report.since(mark)
+            mark = report.mark()
+        self.tail = report.since(mark)
 
 
 def parse_volume(
@@ -305,14 +282,14 @@ def render_pages(
     else:
         done = ((article, delta, render_one(article, context, full)) for article, delta in work)
     for article, delta, rendered in done:
-        delta.replay(report)
+        report.extend(delta)
         page = settle(article, rendered, validator, report)
         if page is not None:
             yield page
     if work.extra is not None:
-        work.extra.replay(report)
+        report.extend(work.extra)
     if work.finished:
-        parsed.tail.replay(report)
+        report.extend(parsed.tail)
 
 
 class _limited:
