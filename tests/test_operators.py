@@ -345,14 +345,20 @@ def settings(tmp_path: Path) -> RunConfig:
     return run_settings(tmp_path, max_retries=2, retry_wait=0.01)
 
 
-def test_publish_session_lost_on_a_write_logs_in_again_once_and_carries_on(
-    settings: RunConfig,
-) -> None:
-    api = FakeApi()
+def _counting_logins(api: FakeApi) -> tuple[WikiClient, list[int]]:
+    """A client over ``api`` whose every new login is counted in the list."""
     logins: list[int] = []
     client = WikiClient(
         api, "KazBot@upload", sleep=lambda s: None, relogin=lambda: logins.append(1)
     )
+    return client, logins
+
+
+def test_publish_session_lost_on_a_write_logs_in_again_once_and_carries_on(
+    settings: RunConfig,
+) -> None:
+    api = FakeApi()
+    client, logins = _counting_logins(api)
     api.fail("edit", "assertuserfailed")
     with Ledger.open(settings.ledger) as ledger:
         out = publish(pages(4), ledger, client, settings, volume="7")
@@ -377,10 +383,7 @@ def test_publish_badtoken_that_a_new_token_does_not_cure_logs_in_again(
     settings: RunConfig,
 ) -> None:
     api = FakeApi()
-    logins: list[int] = []
-    client = WikiClient(
-        api, "KazBot@upload", sleep=lambda s: None, relogin=lambda: logins.append(1)
-    )
+    client, logins = _counting_logins(api)
     api.fail("edit", "badtoken", times=2)
     with Ledger.open(settings.ledger) as ledger:
         assert publish(pages(2), ledger, client, settings, volume="7").created == 2
