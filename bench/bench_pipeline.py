@@ -26,6 +26,7 @@ pass over all files, every process ≤ 300 MB.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import subprocess
@@ -224,6 +225,9 @@ def main() -> int:
                 build(files[-1], args.per_volume, offset=n * 7)
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         env.pop("UPLOADER_CONFIG", None)
+        # An installed package runs from its compiled bytecode; with PYTHONDONTWRITEBYTECODE
+        # set, a checkout would compile every module it imports in every run (~0.05 s).
+        compileall.compile_dir(str(ROOT / "uploader"), quiet=1)
         print(f"volume: {made} articles; {len(files)} volumes of about {args.per_volume}")
 
         def one_bare() -> None:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import filecmp
 import io
+import multiprocessing
 import os
 import subprocess
 import sys
+import threading
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -21,11 +23,15 @@ from tests import docxgen as dg
 from uploader import pipeline
 from uploader.config import DEFAULTS_DIR, load_config
 from uploader.pipeline import iter_pages, title_index
+from uploader.pipeline import pool as pool_module
 from uploader.pipeline.pool import _collected
 from uploader.progress import progress
 from uploader.report import Report
 
 ROOT = Path(__file__).resolve().parent.parent
+needs_fork = pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="no fork on this system"
+)
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 ENV.pop("UPLOADER_CONFIG", None)
 
@@ -153,9 +159,9 @@ def test_iter_pages_parses_each_volume_once(
     parsed: list[str] = []
     real_pipeline, real_index = pipeline._iter_articles, title_index.iter_articles
 
-    def count_pipeline(path, report, volume, config, fixes=None):  # type: ignore[no-untyped-def]
+    def count_pipeline(path, report, volume, config, *rest):  # type: ignore[no-untyped-def]
         parsed.append(Path(path).name)
-        return real_pipeline(path, report, volume, config, fixes)
+        return real_pipeline(path, report, volume, config, *rest)
 
     def count_index(path, **kw):  # type: ignore[no-untyped-def]
         parsed.append(Path(path).name)
@@ -208,3 +214,93 @@ def test_progress_off_a_terminal_prints_plain_lines() -> None:
     quiet = io.StringIO()
     progress(5, "x", file=quiet, enabled=False).update(5)
     assert quiet.getvalue() == ""
+
+
+def _pages_and_report(path: Path, config_file: Path, jobs: int) -> tuple[list[str], Report]:
+    report = Report()
+    config = load_config(config_file)
+    pages = [p.wikitext for p in iter_pages(path, config, report, jobs=jobs, write=False)]
+    return pages, report
+
+
+def _same_run(a: tuple[list[str], Report], b: tuple[list[str], Report]) -> None:
+    assert a[0] == b[0] and a[0]
+    assert (a[1].warnings, a[1].review, a[1].quarantined) == (
+        b[1].warnings,
+        b[1].review,
+        b[1].quarantined,
+    )
+
+
+@needs_fork
+def test_render_pool_forks_workers_after_the_parse(
+    tmp_path: Path, volumes: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = _config(tmp_path, {"3": volumes["3"], "11": volumes["11"]})
+    forked: list[int] = []
+    real = pool_module.RenderPool._forked
+
+    def spy(self, items, index):  # type: ignore[no-untyped-def]
+        forked.append(len(items))
+        return real(self, items, index)
+
+    monkeypatch.setattr(pool_module.RenderPool, "_forked", spy)
+    one = _pages_and_report(volumes["big"], config, 1)
+    assert forked == []
+    _same_run(_pages_and_report(volumes["big"], config, 2), one)
+    assert forked == [len(one[0]) + len(one[1].quarantined)]
+
+
+def test_render_pool_with_a_thread_running_spawns_the_same(
+    tmp_path: Path, volumes: dict[str, Path]
+) -> None:
+    """Where this process may not fork (a thread runs), the workers are spawned and sent the
+    articles: the same pages and report."""
+    config = _config(tmp_path, {"3": volumes["3"], "11": volumes["11"]})
+    one = _pages_and_report(volumes["big"], config, 1)
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        _same_run(_pages_and_report(volumes["big"], config, 2), one)
+    finally:
+        stop.set()
+        thread.join()
+
+
+_REAL_SPAN = pool_module._render_span
+
+
+def _fails_first_chunk(start: int, stop: int) -> list[object]:
+    """A forked worker's task that fails on the first chunk (found by name in the worker)."""
+    if start == 0 and stop > 0:
+        raise RuntimeError("worker fault")
+    return _REAL_SPAN(start, stop)  # type: ignore[no-any-return]
+
+
+@needs_fork
+def test_render_pool_forked_worker_failure_quarantines_its_chunk(
+    tmp_path: Path, volumes: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = _config(tmp_path, {"3": volumes["3"], "11": volumes["11"]})
+    one = _pages_and_report(volumes["big"], config, 1)
+    monkeypatch.setattr(pool_module, "_render_span", _fails_first_chunk)
+    pages, report = _pages_and_report(volumes["big"], config, 2)
+    lost = min(pool_module.CHUNK, len(one[0]))
+    assert pages == one[0][lost:]
+    assert len(report.quarantined) == lost
+    assert all("render failed in a worker process" in q.reason for q in report.quarantined)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal_starts_no_thread() -> None:
+    """A drawn bar must not cost the run its forked helpers (a thread forbids forking)."""
+    before = threading.active_count()
+    bar = progress(5, "volume 2", file=_Terminal())
+    bar.update(5)
+    assert threading.active_count() == before
+    bar.close()

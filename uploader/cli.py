@@ -78,7 +78,7 @@ jobs_option = click.option(
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
-    help="Processes to render on (default: every core; one for a small volume).",
+    help="Processes to work on (default: every core; one for a small volume).",
 )
 
 config_option = click.option(
@@ -111,6 +111,7 @@ def main() -> None:
 @click.option("--limit", type=int, default=None, help="Stop after N articles.")
 @config_option
 @corrections_option
+@jobs_option
 @one_line_errors
 def parse(
     files: tuple[Path, ...],
@@ -118,6 +119,7 @@ def parse(
     limit: int | None,
     config_path: Path | None,
     corrections: Path | None,
+    jobs: int | None,
 ) -> None:
     """Parse volume FILES into article records."""
     from uploader.commands import run_parse
@@ -130,6 +132,7 @@ def parse(
         err=sys.stderr,
         config=config_path,
         corrections=corrections,
+        jobs=jobs,
     )
 
 

@@ -270,6 +270,10 @@ def upload_update(
         )
 
 
+def _nothing() -> None:
+    """Nothing more to start once the XML reader runs in its own process."""
+
+
 def run_parse(
     files: Iterable[Path],
     *,
@@ -279,13 +283,18 @@ def run_parse(
     err: TextIO,
     config: ConfigArg = None,
     corrections: Path | None = None,
+    jobs: int | None = None,
 ) -> Report:
     """Parse each file; write JSONL records to ``out`` or a summary (with progress) to ``err``.
+
+    With ``jobs`` > 1 (None: every core, for a big file) a file's XML is read in a second
+    process while this one builds the articles (the same records).
 
     ``corrections`` (one file only) is its corrections file; by default each volume uses the
     ``NAME.corrections.toml`` beside it, if any. The progress is a bar when ``err`` is a
     terminal, else a plain line every few hundred articles.
     """
+    from uploader.cores import auto_jobs
     from uploader.parse import iter_articles
     from uploader.parse.records import article_record
 
@@ -294,15 +303,21 @@ def run_parse(
     if corrections is not None and len(files) != 1:
         raise ConfigError("--corrections applies to one volume file; give exactly one FILE")
     report = Report()
+    encoder = json.JSONEncoder(ensure_ascii=False)  # one encoder: json.dumps makes one a call
     for path in files:
         articles = iter_articles(
-            path, report, rules=config.naming, corrections=corrections, limits=config.limits
+            path,
+            report,
+            rules=config.naming,
+            corrections=corrections,
+            limits=config.limits,
+            offload=_nothing if (jobs or auto_jobs(Path(path))) > 1 else None,
         )
         if limit is not None:
             articles = islice(articles, max(0, limit - report.articles))
         if jsonl:
             for article in articles:
-                out.write(json.dumps(article_record(article), ensure_ascii=False) + "\n")
+                out.write(encoder.encode(article_record(article)) + "\n")
         else:
             kinds: dict[str, int] = {}
             bar = progress_display(None, Path(path).name, unit="articles", file=err)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class UploaderError(Exception):
     """Base class: anything the CLI reports as a one-line message with a non-zero exit."""
@@ -18,6 +20,17 @@ class InputError(UploaderError):
         self.message = message
         where = f"{path}: {position}" if position else path
         super().__init__(f"{where}: {message}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt whole (subclasses take other arguments): it crosses process boundaries.
+        return (_rebuilt, (type(self), str(self), self.__dict__))
+
+
+def _rebuilt(cls: type[InputError], text: str, state: dict[str, Any]) -> InputError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, text)
+    error.__dict__.update(state)
+    return error
 
 
 class ConfigError(UploaderError):

@@ -81,5 +81,8 @@ def progress(
         return _Lines(total, desc, unit, stream, max(1, every))
     from tqdm import tqdm
 
+    # No monitor thread: a process with a thread may not fork (``uploader.cores.can_fork``),
+    # and the parse and render fork their helpers once the bar is up.
+    tqdm.monitor_interval = 0
     bar: Any = tqdm(total=total, file=stream, unit=f" {unit}", desc=desc, dynamic_ncols=True)
     return bar

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from uploader.model import Article, Role, Span
+from uploader.model import Article, Role, Span, Vert
+
+# The enums' values as plain str (a dict look-up: str() of an enum member is a Python call).
+_ROLE = {role: role.value for role in Role}
+_VERT = {vert: vert.value for vert in Vert}
 
 
 def _span(span: Span) -> dict[str, Any]:
@@ -14,7 +18,7 @@ def _span(span: Span) -> dict[str, Any]:
     if span.italic:
         out["italic"] = True
     if span.vert:
-        out["vert"] = str(span.vert)
+        out["vert"] = _VERT[span.vert]
     return out
 
 
@@ -56,7 +60,7 @@ def article_record(article: Article, *, spans: bool = True) -> dict[str, Any]:
     }
     if spans:
         record["paragraphs"] = [
-            {"role": str(p.role), "index": p.index, "spans": [_span(s) for s in p.spans]}
+            {"role": _ROLE[p.role], "index": p.index, "spans": list(map(_span, p.spans))}
             for p in article.paragraphs
         ]
     return record

@@ -112,7 +112,9 @@ class Skipped(NamedTuple):
 _NO_LIMITS = TextLimits()
 
 
-class _Item(NamedTuple):
+class Item(NamedTuple):
+    """A body block with what segmentation asks of it alone (``classify``)."""
+
     block: Block
     match: HeadwordMatch | None
     divider: bool
@@ -120,7 +122,10 @@ class _Item(NamedTuple):
     letter: str = ""  # its initial letter ("" when not a letter of the alphabet)
 
 
-def _items(blocks: Iterable[Block]) -> Iterator[_Item]:
+def classify(blocks: Iterable[Block]) -> Iterator[Item]:
+    """Each block with its headword match (if it may start an article), whether it is a
+    letter divider, and the candidate headword and its letter: what depends on the block
+    alone, so it can be worked out apart from the segmentation (``uploader.parse.offload``)."""
     for block in blocks:
         if (
             block.error
@@ -128,25 +133,25 @@ def _items(blocks: Iterable[Block]) -> Iterator[_Item]:
             or block.floating
             or (not block.spans and not block.images)
         ):
-            yield _Item(block, None, False)  # a text box never starts an article
+            yield Item(block, None, False)  # a text box never starts an article
             continue
         found = match_headword(block)
         if found is None:
-            yield _Item(block, None, is_letter_divider(block))
+            yield Item(block, None, is_letter_divider(block))
             continue
         headword = fix_lookalikes(found.headword).lstrip(_OPENERS)
-        yield _Item(block, found, False, headword, initial_letter(headword))
+        yield Item(block, found, False, headword, initial_letter(headword))
 
 
 class _Lookahead:
     """The items in order, with a bounded window of the ones not yet taken."""
 
-    def __init__(self, items: Iterator[_Item], size: int) -> None:
+    def __init__(self, items: Iterator[Item], size: int) -> None:
         self.items = items
         self.size = max(0, size)
-        self.window: deque[_Item] = deque()
+        self.window: deque[Item] = deque()
 
-    def __iter__(self) -> Iterator[_Item]:
+    def __iter__(self) -> Iterator[Item]:
         while True:
             if self.window:
                 yield self.window.popleft()
@@ -255,7 +260,7 @@ class _Order:
         if self.report is not None:
             self.report.flag(Review.ORDER, f"{self.label}:¶{block.index}", reason, headword)
 
-    def accepts(self, item: _Item, ahead: _Lookahead, after_end: bool) -> bool:
+    def accepts(self, item: Item, ahead: _Lookahead, after_end: bool) -> bool:
         """Whether a candidate headword starts an article (notes what is out of order)."""
         assert item.match is not None
         headword, letter = fix_lookalikes(item.match.headword), item.letter
@@ -272,7 +277,7 @@ class _Order:
             return self._same_letter(item, headword, before, ahead)
         return self._other_letter(item, headword, letter, before, ahead, after_end)
 
-    def _same_letter(self, item: _Item, headword: str, before: str, ahead: _Lookahead) -> bool:
+    def _same_letter(self, item: Item, headword: str, before: str, ahead: _Lookahead) -> bool:
         """A headword of the current group: an article, unless it sits in a list of far ones."""
         if self._inside_list(headword, before, ahead):
             reason = (
@@ -289,7 +294,7 @@ class _Order:
 
     def _other_letter(
         self,
-        item: _Item,
+        item: Item,
         headword: str,
         letter: str,
         before: str,
@@ -367,9 +372,20 @@ def segment(
     notes go to ``report``'s review queue. An article past one of ``limits`` keeps only its
     first and last block and says which limit in ``Draft.overflow``.
     """
+    return segment_items(classify(blocks), report, label, lookahead, limits)
+
+
+def segment_items(
+    classified: Iterable[Item],
+    report: Report | None = None,
+    label: str = "",
+    lookahead: int = 60,
+    limits: TextLimits = _NO_LIMITS,
+) -> Iterator[Draft | Skipped]:
+    """``segment`` over blocks already classified (``classify``)."""
     current: _Current | None = None
     order = _Order(report, label)
-    items = _Lookahead(_items(blocks), lookahead)
+    items = _Lookahead(iter(classified), lookahead)
     last_text: Block | None = None
     for item in items:
         block = item.block

@@ -15,7 +15,6 @@ from pathlib import Path
 from uploader.config import Limits
 from uploader.model import Article, Kind, SourcePos
 from uploader.parse.articles import Structure, structure
-from uploader.parse.blocks import Block, iter_blocks
 from uploader.parse.corrections import (
     Correction,
     Corrections,
@@ -33,24 +32,25 @@ from uploader.parse.naming import (
     without_epithet,
     words_of,
 )
+from uploader.parse.offload import Offload, items_of
 from uploader.parse.package import DocxPackage, open_volume
-from uploader.parse.segment import Draft, TextLimits, segment
+from uploader.parse.segment import Draft, Item, TextLimits, segment_items
 from uploader.report import Report, Review
 from uploader.wikitext import fix_lookalikes
 
 
-def _read_ahead(blocks: Iterator[Block], size: int = 512) -> Iterator[Block]:
-    """The blocks in order, read ``size`` at a time.
+def _read_ahead(items: Iterator[Item], size: int = 512) -> Iterator[Item]:
+    """The classified blocks in order, read ``size`` at a time.
 
     Reading a batch before building its articles, rather than alternating block by block,
     keeps the XML parser and the article builder each in the CPU caches (~8% faster). An error
     while reading is raised after the blocks read before it are passed on, as without batches.
     """
     while True:
-        batch: list[Block] = []
+        batch: list[Item] = []
         try:
-            for block in blocks:
-                batch.append(block)
+            for item in items:
+                batch.append(item)
                 if len(batch) == size:
                     break
         except Exception:
@@ -184,6 +184,7 @@ def iter_articles(
     rules: NamingRules | None = None,
     corrections: str | Path | Corrections | None = None,
     limits: Limits | None = None,
+    offload: Offload | None = None,
 ) -> Iterator[Article]:
     """Yield the articles of a volume file in document order.
 
@@ -192,6 +193,8 @@ def iter_articles(
     configured ``[limits]`` when None) bound what the file may make the parser read: past a
     part limit the file is refused (``InputError``), past a paragraph or article limit the
     article is quarantined, past the picture limit the picture is skipped (a review item).
+    With ``offload``, the XML is read in a second process while this one builds the
+    articles (``uploader.parse.offload``: the same articles, reports and errors).
     """
     report = report if report is not None else Report()
     rules = rules or NamingRules.load()
@@ -222,8 +225,8 @@ def iter_articles(
         group.clear()
 
     with open_volume(path, limits) as pkg:
-        blocks = _read_ahead(iter_blocks(pkg))
-        drafts = segment(blocks, report, label, rules.order_lookahead, caps)
+        items = _read_ahead(items_of(pkg, offload))
+        drafts = segment_items(items, report, label, rules.order_lookahead, caps)
         for item, found in correct_drafts(drafts, fixes, report, label):
             pos = SourcePos(label, item.blocks[0].index, item.blocks[-1].index)
             if item.overflow:

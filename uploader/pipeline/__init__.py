@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from uploader.config import Config
+from uploader.cores import auto_jobs
 from uploader.errors import UploaderError
 from uploader.model import Article, Page
 from uploader.parse import iter_articles
+from uploader.parse.offload import Offload
 from uploader.pipeline.title_index import (
     build_index,
     cached_index,
@@ -45,7 +47,12 @@ Delta = Report
 
 
 def _iter_articles(
-    path: Path, report: Report, volume: str | None, config: Config, fixes: Path | None = None
+    path: Path,
+    report: Report,
+    volume: str | None,
+    config: Config,
+    fixes: Path | None = None,
+    offload: Offload | None = None,
 ) -> Iterator[Article]:
     return iter_articles(
         path,
@@ -54,6 +61,7 @@ def _iter_articles(
         rules=config.naming,
         corrections=fixes,
         limits=config.limits,
+        offload=offload,
     )
 
 
@@ -77,30 +85,45 @@ class ParsedVolume:
 
 
 class ParseStream:
-    """A volume parsed as it is read: like ParsedVolume, but ``tail`` is known at the end."""
+    """A volume parsed as it is read: like ParsedVolume, but ``tail`` is known at the end
+    (``offload``: see ``iter_articles``)."""
 
     def __init__(
-        self, path: Path, config: Config, volume: str | None, fixes: Path | None = None
+        self,
+        path: Path,
+        config: Config,
+        volume: str | None,
+        fixes: Path | None = None,
+        offload: Offload | None = None,
     ) -> None:
         self.path, self.config, self.volume, self.fixes = path, config, volume, fixes
+        self.offload = offload
         self.tail = Delta()
 
     def items(self) -> Iterator[tuple[Article, Delta]]:
         """Each article with what the parse reported up to it, as the parse goes."""
         report = Report()
         mark = report.mark()
-        for article in _iter_articles(self.path, report, self.volume, self.config, self.fixes):
+        articles = _iter_articles(
+            self.path, report, self.volume, self.config, self.fixes, self.offload
+        )
+        for article in articles:
             yield article, report.since(mark)
             mark = report.mark()
         self.tail = report.since(mark)
 
 
 def parse_volume(
-    path: str | Path, config: Config, volume: str | None = None, fixes: Path | None = None
+    path: str | Path,
+    config: Config,
+    volume: str | None = None,
+    fixes: Path | None = None,
+    offload: Offload | None = None,
 ) -> ParsedVolume:
     """Parse a volume file once, keeping every article and what was reported about it
-    (``fixes``: its corrections file; default: the one beside it, if any)."""
-    stream = ParseStream(Path(path), config, volume, fixes)
+    (``fixes``: its corrections file; default: the one beside it, if any; ``offload``: see
+    ``iter_articles``)."""
+    stream = ParseStream(Path(path), config, volume, fixes, offload)
     articles: list[Article] = []
     deltas: list[Delta] = []
     for article, delta in stream.items():
@@ -207,27 +230,16 @@ def iter_pages(
     if jobs > 1:
         from uploader.pipeline.pool import RenderPool
 
-        pool = RenderPool(config, volume, strict_default(config, strict), jobs).start()
+        pool = RenderPool(config, volume, strict_default(config, strict), jobs)
     try:
-        source, index = _source(path, config, report, volume, index, fixes, write)
+        # With a pool, the volume's XML is read in a second process too; once that process is
+        # forked, the pool prepares its workers (see RenderPool).
+        offload = pool.prepare if pool is not None else None
+        source, index = _source(path, config, report, volume, index, fixes, write, offload)
         yield from render_pages(source, config, report, index, limit, strict, pool)
     finally:
         if pool is not None:
             pool.close()
-
-
-PARALLEL_MIN_BYTES = 256 * 1024  # smaller volume files render faster in one process
-
-
-def auto_jobs(path: Path) -> int:
-    """Processes for rendering ``path`` by default: every core, or 1 for a small file."""
-    from uploader.pipeline.pool import default_jobs
-
-    try:
-        big = path.stat().st_size >= PARALLEL_MIN_BYTES
-    except OSError:
-        big = False
-    return default_jobs() if big else 1
 
 
 def _source(
@@ -238,20 +250,22 @@ def _source(
     index: TitleIndex | None,
     fixes: Path | None = None,
     write: bool = True,
+    offload: Offload | None = None,
 ) -> tuple[ParsedVolume | ParseStream, TitleIndex]:
-    """The articles to render and the title index, reading the volume once."""
+    """The articles to render and the title index, reading the volume once (``offload``:
+    see ``iter_articles``)."""
     source: ParsedVolume | ParseStream
     if index is None:
         cache = config.title_index_cache()
         own = cached_index(path, cache, config.naming, fixes) if path.is_file() else None
         if own is not None:
             index = title_index_for(path, config, report, volume, fixes, write, own=own)
-            source = ParseStream(path, config, volume, fixes)
+            source = ParseStream(path, config, volume, fixes, offload)
         else:
-            source = parse_volume(path, config, volume, fixes)
+            source = parse_volume(path, config, volume, fixes, offload)
             index = title_index_for(path, config, report, volume, fixes, write, source)
     else:
-        source = ParseStream(path, config, volume, fixes)
+        source = ParseStream(path, config, volume, fixes, offload)
     return source, index
 
 

@@ -19,6 +19,7 @@ of its volume; the other volumes go on.
 from __future__ import annotations
 
 import functools
+import gc
 import multiprocessing
 import os
 import pickle
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from uploader.config import Config, load_config
+from uploader.cores import can_fork, default_jobs
 from uploader.errors import ConfigError, UploaderError
 from uploader.model import Article, Page, SourcePos
 from uploader.pipeline import (
@@ -52,14 +54,6 @@ from uploader.report import Report
 TICK = 100  # pages between two progress messages from a worker
 
 Tick = Callable[[int], None]
-
-
-def default_jobs() -> int:
-    """The number of cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -398,15 +392,21 @@ class _Workers:
 # --- one volume's articles rendered on several processes ------------------------------------
 
 CHUNK = 48  # articles sent to a worker at a time
+# Sends a chunk of work (the items, and where the chunk starts) to a worker.
+Send = Callable[[list[tuple[Article, Delta]], int], "Future[list[Rendered]]"]
 
 
 class RenderPool:
     """Worker processes that render and check articles of one volume for ``render_pages``.
 
-    ``start`` spawns the workers (they import and load the config while this process
-    parses); ``render`` sends articles in chunks and gives back, in order, each article with
-    its delta and its rendering, keeping a few chunks in flight. A chunk whose worker
-    failed gives each of its articles a render failure (quarantined like any other).
+    Where this process may fork (``can_fork``), ``render`` takes the whole parse first and
+    then forks the workers, which share the parsed articles and the render context with it
+    (nothing is pickled on the way there; the two processes of the parse keep both cores
+    busy meanwhile). Otherwise ``start`` spawns the workers (they import and load the
+    config while this process parses) and ``render`` sends them the articles in chunks. Either
+    way ``render`` gives back, in order, each article with its delta and its rendering,
+    keeping a few chunks in flight. A chunk whose worker failed gives each of its articles a
+    render failure (quarantined like any other).
     """
 
     def __init__(self, config: Config, volume: str | None, strict: bool, jobs: int) -> None:
@@ -415,14 +415,23 @@ class RenderPool:
         self.config, self.volume, self.strict = config, volume, strict
         self.jobs = max(1, jobs)
         self.pool: ProcessPoolExecutor | None = None
+        self.started = False
         self.here: RenderContext | None = None  # rendering here, once the pool broke
         self.tmp = tempfile.TemporaryDirectory(prefix="uploader-render-")
         self.index_file = Path(self.tmp.name) / "index.pickle"
 
+    def prepare(self) -> None:
+        """The parse has begun (its reader forked, if it could be): spawn the workers now,
+        so that they warm up during the parse, unless they can be forked after it."""
+        if not can_fork():
+            self.start()
+
     def start(self) -> RenderPool:
-        """Spawn the workers and let them warm up (``render`` starts them if need be)."""
-        context = multiprocessing.get_context("spawn")
-        self.pool = ProcessPoolExecutor(self.jobs, mp_context=context)
+        """Spawn the workers and let them warm up, once (``render`` starts them if need be)."""
+        if self.started:
+            return self
+        self.started = True
+        self.pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("spawn"))
         for _ in range(self.jobs):
             self.pool.submit(_warm_up, _config_file(self.config))
         return self
@@ -435,38 +444,76 @@ class RenderPool:
         When the pool breaks (a worker killed), the chunks it held are quarantined and the
         rest is rendered in this process.
         """
-        if self.pool is None:
-            self.start()
+        if not self.started and can_fork():
+            items = list(work)  # the whole parse, then the workers forked with it
+            if can_fork():  # (the parse started no thread)
+                return self._in_order(items, self._forked(items, index), index)
+            work = items
+        self.start()
         _dump(self.index_file, index)
         spec = (_config_file(self.config), self.index_file, self.volume, self.strict)
+
+        def send(chunk: list[tuple[Article, Delta]], _: int) -> Future[list[Rendered]]:
+            assert self.pool is not None
+            return self.pool.submit(_render_chunk, spec, _articles(chunk))
+
+        return self._in_order(work, send, index)
+
+    def _forked(self, items: list[tuple[Article, Delta]], index: TitleIndex) -> Send:
+        """Fork the workers with ``items`` and the render context; how to send them a span."""
+        global _inherited
+        context = RenderContext.from_config(self.config, index=index, volume=self.volume)
+        _inherited = (_articles(items), context, self.strict)
+        self.started = True
+        gc.freeze()  # the workers' collector leaves the shared objects (and their pages) alone
+        try:
+            self.pool = ProcessPoolExecutor(
+                self.jobs, mp_context=multiprocessing.get_context("fork")
+            )
+            # The fork start method forks every worker at the first submit.
+            first = self.pool.submit(_render_span, 0, 0)
+        finally:
+            _inherited = None
+            gc.unfreeze()
+        first.result()
+
+        def send(chunk: list[tuple[Article, Delta]], start: int) -> Future[list[Rendered]]:
+            assert self.pool is not None
+            return self.pool.submit(_render_span, start, start + len(chunk))
+
+        return send
+
+    def _in_order(
+        self, work: Iterable[tuple[Article, Delta]], send: Send, index: TitleIndex
+    ) -> Iterator[tuple[Article, Delta, Rendered]]:
+        """The items of ``work`` with their renderings, in order, sent in chunks."""
         inflight: deque[tuple[list[tuple[Article, Delta]], Future[list[Rendered]]]] = deque()
         chunk: list[tuple[Article, Delta]] = []
         window = 3 * self.jobs
+        start = 0
         for item in work:
             chunk.append(item)
             if len(chunk) == CHUNK:
-                inflight.append((chunk, self._submit(spec, chunk, index)))
+                inflight.append((chunk, self._submit(send, chunk, start, index)))
+                start += len(chunk)
                 chunk = []
             while inflight and (len(inflight) > window or inflight[0][1].done()):
                 yield from _collected(*inflight.popleft())
         if chunk:
-            inflight.append((chunk, self._submit(spec, chunk, index)))
+            inflight.append((chunk, self._submit(send, chunk, start, index)))
         while inflight:
             yield from _collected(*inflight.popleft())
 
     def _submit(
-        self,
-        spec: tuple[Path | None, Path, str | None, bool],
-        chunk: list[tuple[Article, Delta]],
-        index: TitleIndex,
+        self, send: Send, chunk: list[tuple[Article, Delta]], start: int, index: TitleIndex
     ) -> Future[list[Rendered]]:
-        articles = _articles(chunk)
         if self.pool is not None:
             try:
-                return self.pool.submit(_render_chunk, spec, articles)
+                return send(chunk, start)
             except BrokenProcessPool:
                 self.pool.shutdown(wait=False, cancel_futures=True)
                 self.pool = None
+        articles = _articles(chunk)
         if self.here is None:
             self.here = RenderContext.from_config(self.config, index=index, volume=self.volume)
         done: Future[list[Rendered]] = Future()
@@ -499,6 +546,8 @@ def _collected(
 
 
 _contexts: dict[tuple[Any, ...], RenderContext] = {}
+# What forked workers share with the parent: the articles, the render context, strictness.
+_inherited: tuple[list[Article], RenderContext, bool] | None = None
 
 
 def _warm_up(config_file: Path | None) -> None:
@@ -506,6 +555,14 @@ def _warm_up(config_file: Path | None) -> None:
     import uploader.render.validate  # noqa: F401
 
     _load(config_file)
+
+
+@_in_worker
+def _render_span(start: int, stop: int) -> list[Rendered]:
+    """In a forked worker: render and check the shared articles ``start:stop``."""
+    assert _inherited is not None, "a forked worker has the parent's articles"
+    articles, context, strict = _inherited
+    return [render_one(article, context, strict) for article in articles[start:stop]]
 
 
 @_in_worker

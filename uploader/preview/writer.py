@@ -94,8 +94,9 @@ class _Files:
         self.todo: queue.SimpleQueue[list[tuple[str, bytes]] | None] = queue.SimpleQueue()
         self.batch: list[tuple[str, bytes]] = []
         self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._work, name="preview-files", daemon=True)
-        self.thread.start()
+        # Started with the first batch, not before: until pages come, the pipeline may still
+        # fork its helpers (``uploader.cores.can_fork``), which a running thread forbids.
+        self.thread: threading.Thread | None = None
 
     def write(self, path: str, data: bytes) -> None:
         """Queue ``data`` to be written to ``path`` (an OSError of an earlier write is raised)."""
@@ -103,17 +104,23 @@ class _Files:
             raise self.error
         self.batch.append((path, data))
         if len(self.batch) >= self.BATCH:
-            self.todo.put(self.batch)
-            self.batch = []
+            self._hand_over()
 
     def close(self) -> None:
         """Wait for every queued write; raise the first error."""
-        self.todo.put(self.batch)
-        self.batch = []
+        self._hand_over()
         self.todo.put(None)
+        assert self.thread is not None
         self.thread.join()
         if self.error is not None:
             raise self.error
+
+    def _hand_over(self) -> None:
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._work, name="preview-files", daemon=True)
+            self.thread.start()
+        self.todo.put(self.batch)
+        self.batch = []
 
     def _work(self) -> None:
         while (batch := self.todo.get()) is not None:
