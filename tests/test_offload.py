@@ -8,10 +8,14 @@ line, and a process with threads (where forking is unsafe) reads the body itself
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
+import subprocess
+import sys
 import threading
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,6 +23,7 @@ import pytest
 from tests import docxgen as g
 from tests import hostile
 from tests.test_word_quirks import QUIRKS, _entry, _volume
+from uploader.config import Limits
 from uploader.errors import InputError, UploaderError
 from uploader.parse import offload
 from uploader.parse.blocks import iter_blocks
@@ -133,8 +138,6 @@ def test_offload_dead_child_is_one_line(
     quirks_volume: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def dies(conn: object, pkg: object) -> None:
-        import os
-
         os._exit(9)
 
     monkeypatch.setattr(offload, "_serve", dies)
@@ -171,10 +174,6 @@ def test_offload_not_for_a_file_near_its_total_budget(quirks_volume: Path) -> No
     the budget differently: read in one."""
     with open_volume(quirks_volume) as pkg:
         total = sum(info.file_size for info in pkg.zf.infolist())
-    from dataclasses import replace
-
-    from uploader.config import Limits
-
     tight = replace(Limits.load(), max_total_bytes=total - 1)
     with open_volume(quirks_volume, tight) as pkg:
         assert not can_offload(pkg)
@@ -194,3 +193,24 @@ def test_input_error_survives_pickle(error: InputError) -> None:
     assert type(back) is type(error)
     assert str(back) == str(error)
     assert vars(back) == vars(error)
+
+
+@needs_fork
+def test_offload_parse_command_jobs_2_writes_the_same_records(quirks_volume: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    env.pop("UPLOADER_CONFIG", None)
+    outs = []
+    for jobs in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-m", "uploader", "parse", "--jsonl", "--jobs", jobs, quirks_volume],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=root,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        outs.append((done.stdout, done.stderr))
+    assert outs[0] == outs[1]
+    assert outs[0][0].count("\n") == len(QUIRKS)
