@@ -219,7 +219,9 @@ def iter_pages(
 
     The volume is parsed once: when the title-index cache already holds this file's part,
     pages are rendered as the parse goes; otherwise the whole volume is parsed first (its
-    part of the index comes from that parse).
+    part of the index comes from that parse). With a pool whose workers are forked, they are
+    forked after the whole parse either way (``RenderPool``), and the parse itself runs on
+    two processes (``uploader.parse.offload``).
     """
     path = Path(path)
     fixes = Path(corrections) if corrections is not None else None
