@@ -10,8 +10,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
-import subprocess
-import sys
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -22,6 +20,7 @@ import pytest
 
 from tests import docxgen as g
 from tests import hostile
+from tests.test_pool import _upload
 from tests.test_word_quirks import QUIRKS, _entry, _volume
 from uploader.config import Limits
 from uploader.errors import InputError, UploaderError
@@ -197,20 +196,9 @@ def test_input_error_survives_pickle(error: InputError) -> None:
 
 @needs_fork
 def test_offload_parse_command_jobs_2_writes_the_same_records(quirks_volume: Path) -> None:
-    root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    env.pop("UPLOADER_CONFIG", None)
     outs = []
     for jobs in ("1", "2"):
-        done = subprocess.run(
-            [sys.executable, "-m", "uploader", "parse", "--jsonl", "--jobs", jobs, quirks_volume],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=root,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr
+        done = _upload("parse", "--jsonl", "--jobs", jobs, quirks_volume)
         outs.append((done.stdout, done.stderr))
     assert outs[0] == outs[1]
     assert outs[0][0].count("\n") == len(QUIRKS)
