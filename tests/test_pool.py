@@ -304,3 +304,25 @@ def test_progress_bar_on_a_terminal_starts_no_thread() -> None:
     bar.update(5)
     assert threading.active_count() == before
     bar.close()
+
+
+def _dies_on_first_chunk(start: int, stop: int) -> list[object]:
+    """A forked worker's task whose process dies on the first chunk (a kill, an OOM)."""
+    if start == 0 and stop > 0:
+        os._exit(9)
+    return _REAL_SPAN(start, stop)  # type: ignore[no-any-return]
+
+
+@needs_fork
+def test_render_pool_forked_worker_killed_run_goes_on(
+    tmp_path: Path, volumes: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A killed worker breaks the pool: what it held is quarantined, the rest is rendered
+    here, and every page that comes out is the one a single process makes."""
+    config = _config(tmp_path, {"3": volumes["3"], "11": volumes["11"]})
+    one = _pages_and_report(volumes["big"], config, 1)
+    monkeypatch.setattr(pool_module, "_render_span", _dies_on_first_chunk)
+    pages, report = _pages_and_report(volumes["big"], config, 2)
+    assert report.quarantined and len(pages) + len(report.quarantined) == len(one[0])
+    assert all("render failed in a worker process" in q.reason for q in report.quarantined)
+    assert set(pages) <= set(one[0])

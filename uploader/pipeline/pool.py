@@ -470,12 +470,11 @@ class RenderPool:
             self.pool = ProcessPoolExecutor(
                 self.jobs, mp_context=multiprocessing.get_context("fork")
             )
-            # The fork start method forks every worker at the first submit.
-            first = self.pool.submit(_render_span, 0, 0)
+            # With fork, every worker is forked at the first submit (a failure there shows
+            # in that future, as in any other).
+            self.pool.submit(_render_span, 0, 0)
         finally:
-            _inherited = None
             gc.unfreeze()
-        first.result()
 
         def send(chunk: list[tuple[Article, Delta]], start: int) -> Future[list[Rendered]]:
             assert self.pool is not None
@@ -522,9 +521,11 @@ class RenderPool:
 
     def close(self) -> None:
         """Stop the workers and remove the temporary files."""
+        global _inherited
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+        _inherited = None
         self.tmp.cleanup()
 
 
