@@ -48,7 +48,7 @@ def quirks_volume(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class _Hook:
-    """The ``offload`` callable: counts its calls and whether threads ran before it."""
+    """The ``offload`` callable: counts its calls."""
 
     def __init__(self) -> None:
         self.calls = 0

@@ -1,8 +1,8 @@
-"""How many processes a job runs on: every core the process may use, one for a small file."""
+"""How many processes a job runs on (every core the process may use, one for a small file),
+and whether this process may fork its helpers."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 from pathlib import Path
@@ -31,4 +31,6 @@ def auto_jobs(path: Path) -> int:
 def can_fork() -> bool:
     """Whether a child may be forked from this process: the system has ``fork`` and this
     process runs no other thread (a thread's locks would be copied held)."""
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    import multiprocessing  # here: start-up of a one-process run does not need it
+
+    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()

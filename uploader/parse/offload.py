@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import contextlib
 import marshal
-import multiprocessing
 import os
 import pickle
 from collections.abc import Callable, Iterator
-from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from uploader.cores import can_fork
 from uploader.errors import UploaderError
@@ -31,6 +29,9 @@ from uploader.parse.blocks import Block, iter_blocks
 from uploader.parse.headword import HeadwordMatch
 from uploader.parse.package import DocxPackage, open_volume
 from uploader.parse.segment import Item, classify
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 BATCH = 128  # blocks a message (about 50 KB)
 PIPE_BYTES = 1 << 20  # what the pipe may hold: about 20 batches
@@ -64,11 +65,12 @@ def can_offload(pkg: DocxPackage) -> bool:
 
 
 def _from_child(pkg: DocxPackage, started: Offload) -> Iterator[Item]:
-    receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
+    import multiprocessing  # here: a one-process parse does not need it
+
+    fork = multiprocessing.get_context("fork")
+    receive, send = fork.Pipe(duplex=False)
     _widen(send)
-    child = multiprocessing.get_context("fork").Process(
-        target=_serve, args=(send, pkg), daemon=True, name="uploader-body-reader"
-    )
+    child = fork.Process(target=_serve, args=(send, pkg), daemon=True, name="uploader-body-reader")
     child.start()
     send.close()
     try:
@@ -141,9 +143,8 @@ def _send_blocks(conn: Connection, pkg: DocxPackage) -> None:
             conn.send_bytes(marshal.dumps((_BLOCKS, batch)))
 
 
-# Where a Block keeps its spans and its table rows (the fields that hold Span objects).
-_SPANS, _ROWS = Block._fields.index("spans"), Block._fields.index("rows")
-assert (_SPANS, _ROWS) == (1, 6)
+# _pack and _unpack rely on where a Block keeps the fields that hold Span objects.
+assert Block._fields[1] == "spans" and Block._fields[6] == "rows"
 _PACKED = {v: v.value for v in Vert}  # marshal takes plain str, not the enum
 RawSpans = tuple[tuple[str, bool, bool, str], ...]
 
