@@ -1,8 +1,10 @@
-"""The body read in a second process (``uploader.parse.offload``) gives what one process gives.
+"""The body read and segmented in a second process (``uploader.parse.offload``) gives what
+one process gives.
 
-Same classified blocks, same articles and report, the same error at the same place for a file that
-breaks mid-body; the child is stopped when the reading stops early, a dead child is one
-line, and a process with threads (where forking is unsafe) reads the body itself.
+Same drafts with the same order notes at the same places, same articles and report, the same
+error at the same place for a file that breaks mid-body; the child is stopped when the reading
+stops early, a dead child is one line, and a process with threads (where forking is unsafe)
+reads the body itself.
 """
 
 from __future__ import annotations
@@ -25,14 +27,13 @@ from tests.test_word_quirks import QUIRKS, _entry, _volume
 from uploader.config import Limits
 from uploader.errors import InputError, UploaderError
 from uploader.parse import offload
-from uploader.parse.blocks import iter_blocks
-from uploader.parse.offload import can_offload, items_of
+from uploader.parse.offload import Segmenting, can_offload, drafts_of
 from uploader.parse.package import open_volume
 from uploader.parse.records import article_record
-from uploader.parse.segment import Item, classify
+from uploader.parse.segment import Draft, TextLimits
 from uploader.parse.volume import iter_articles
 from uploader.parse.zipread import LimitExceeded
-from uploader.report import Report
+from uploader.report import Report, Review
 
 needs_fork = pytest.mark.skipif(
     "fork" not in multiprocessing.get_all_start_methods(), reason="no fork on this system"
@@ -41,10 +42,27 @@ needs_fork = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def quirks_volume(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every Word quirk of the quirk tests in one volume: tables, text boxes, numbering,
-    legacy fonts, fields, deleted marks, equations, pictures."""
+    """Every Word quirk of the quirk tests in one volume (tables, text boxes, numbering,
+    legacy fonts, fields, deleted marks, equations, pictures), and an article holding a
+    list of headwords far out of order (order notes from the segmentation)."""
     folder = tmp_path_factory.mktemp("offload")
-    return g.write_docx(_volume([_entry(k) for k in range(len(QUIRKS))]), folder / "vol.docx")
+    entries = [_entry(k) for k in range(len(QUIRKS))]
+    listing = g.article(
+        "АЯҚТАУ",
+        "сөздің соңғы бөлігі.",
+        title="Аяқтау",
+        more=[
+            g.body("Мысалы:"),
+            g.headline("АҚШ", "Америка Құрама Штаттары;"),
+            g.headline("ТМД", "Тәуелсіз Мемлекеттер Достастығы;"),
+            g.headline("КСРО", "Кеңестік Социалистік Республикалар Одағы;"),
+            g.headline("БҰҰ", "Біріккен Ұлттар Ұйымы."),
+        ],
+    )
+    return g.write_docx(_volume([*entries, listing]), folder / "vol.docx")
+
+
+SEGMENTING = Segmenting("vol.docx", 60, TextLimits(20_000, 200_000))
 
 
 class _Hook:
@@ -57,27 +75,34 @@ class _Hook:
         self.calls += 1
 
 
-def _read(path: Path, hook: _Hook | None) -> tuple[list[Item], str | None]:
-    """The blocks read before the reading stopped, and the error that stopped it."""
-    got: list[Item] = []
+Read = tuple[list[tuple[Draft, int]], Report, str | None]
+
+
+def _read(path: Path, hook: _Hook | None) -> Read:
+    """The drafts made before the reading stopped (each with the number of review items
+    the report held when it came), the report, and the error that stopped the reading."""
+    got: list[tuple[Draft, int]] = []
+    report = Report()
     try:
         with open_volume(path) as pkg:
-            for item in items_of(pkg, hook):
-                got.append(item)
+            for draft in drafts_of(pkg, report, SEGMENTING, hook):
+                got.append((draft, len(report.review)))
     except UploaderError as exc:
-        return got, str(exc)
-    return got, None
+        return got, report, str(exc)
+    return got, report, None
 
 
 @needs_fork
-def test_offload_blocks_same_as_one_process(quirks_volume: Path) -> None:
+def test_offload_drafts_and_notes_same_as_one_process(quirks_volume: Path) -> None:
     hook = _Hook()
     with open_volume(quirks_volume) as pkg:
         assert can_offload(pkg)
-        here = list(classify(iter_blocks(pkg)))
-    there, error = _read(quirks_volume, hook)
-    assert error is None and hook.calls == 1
-    assert sum(item.match is not None for item in here) >= len(QUIRKS)
+    here = _read(quirks_volume, None)
+    there = _read(quirks_volume, hook)
+    assert here[2] is None and hook.calls == 1
+    assert len(here[0]) >= len(QUIRKS) + 1
+    order = [i.headword for i in here[1].review if i.kind is Review.ORDER]
+    assert {"АҚШ", "ТМД"} <= set(order)  # notes made in the middle of the volume
     assert there == here
 
 
@@ -89,7 +114,8 @@ def test_offload_articles_and_report_same_as_one_process(quirks_volume: Path) ->
         records = [article_record(a) for a in iter_articles(quirks_volume, report, offload=hook)]
         runs.append((records, report.review, report.warnings, report.quarantined))
     assert runs[0] == runs[1]
-    assert len(runs[0][0]) == len(QUIRKS)
+    assert len(runs[0][0]) > len(QUIRKS)
+    assert any(item.kind is Review.ORDER for item in runs[0][1])
 
 
 # Files that break in the middle of the body, or whose body is refused as it is read.
@@ -116,19 +142,19 @@ def test_offload_truncated_body_same_error(quirks_volume: Path, tmp_path: Path) 
         for name, data in parts.items():
             zout.writestr(name, data)
     here = _read(broken, None)
-    assert here[1] is not None and "not well-formed XML" in here[1] and here[0]
+    assert here[2] is not None and "not well-formed XML" in here[2] and here[0]
     assert _read(broken, _Hook()) == here
 
 
 @needs_fork
 def test_offload_child_stopped_when_reading_stops(quirks_volume: Path) -> None:
     with open_volume(quirks_volume) as pkg:
-        blocks: Iterator[Item] = items_of(pkg, _Hook())
-        first = next(blocks)
+        drafts: Iterator[Draft] = drafts_of(pkg, Report(), SEGMENTING, _Hook())
+        first = next(drafts)
         children = multiprocessing.active_children()
         assert [c.name for c in children] == ["uploader-body-reader"]
-        blocks.close()  # type: ignore[attr-defined]
-    assert first.block.index >= 0
+        drafts.close()  # type: ignore[attr-defined]
+    assert first.blocks[0].index >= 0
     assert not children[0].is_alive() and not multiprocessing.active_children()
 
 
@@ -136,7 +162,7 @@ def test_offload_child_stopped_when_reading_stops(quirks_volume: Path) -> None:
 def test_offload_dead_child_is_one_line(
     quirks_volume: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def dies(conn: object, pkg: object) -> None:
+    def dies(conn: object, pkg: object, segmenting: object) -> None:
         os._exit(9)
 
     monkeypatch.setattr(offload, "_serve", dies)
@@ -145,9 +171,9 @@ def test_offload_dead_child_is_one_line(
     assert "\n" not in str(caught.value)
 
 
-def _read_raising(path: Path) -> list[Item]:
+def _read_raising(path: Path) -> list[Draft]:
     with open_volume(path) as pkg:
-        return list(items_of(pkg, _Hook()))
+        return list(drafts_of(pkg, Report(), SEGMENTING, _Hook()))
 
 
 def test_offload_with_threads_reads_here(quirks_volume: Path) -> None:
@@ -158,14 +184,13 @@ def test_offload_with_threads_reads_here(quirks_volume: Path) -> None:
         hook = _Hook()
         with open_volume(quirks_volume) as pkg:
             assert not can_offload(pkg)
-            got = list(items_of(pkg, hook))
-            assert not multiprocessing.active_children()
+        got = _read(quirks_volume, hook)
+        assert not multiprocessing.active_children()
         assert hook.calls == 1
     finally:
         stop.set()
         thread.join()
-    with open_volume(quirks_volume) as pkg:
-        assert got == list(classify(iter_blocks(pkg)))
+    assert got == _read(quirks_volume, None)
 
 
 def test_offload_not_for_a_file_near_its_total_budget(quirks_volume: Path) -> None:
@@ -201,4 +226,4 @@ def test_offload_parse_command_jobs_2_writes_the_same_records(quirks_volume: Pat
         done = _upload("parse", "--jsonl", "--jobs", jobs, quirks_volume)
         outs.append((done.stdout, done.stderr))
     assert outs[0] == outs[1]
-    assert outs[0][0].count("\n") == len(QUIRKS)
+    assert outs[0][0].count("\n") > len(QUIRKS)
