@@ -8,7 +8,9 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -31,7 +33,7 @@ from uploader.parse.zipread import (
 )
 from uploader.preview.writer import _Names, safe_name
 from uploader.report import Report, Review
-from uploader.wikitext import title_problems
+from uploader.wikitext import _INVISIBLE_EXTRA, invisible_chars, title_problems
 
 
 def _limits(**changes: int) -> Limits:
@@ -350,6 +352,19 @@ def test_titles_prefixes_and_invisible_characters(title: str, problem: str | Non
         assert found == []
     else:
         assert any(problem in p for p in found), found
+
+
+def test_invisible_chars_printable_shortcut_holds_for_every_code_point() -> None:
+    """``invisible_chars`` answers "none" for a printable text without the extra fillers;
+    no printable code point is of the categories it looks for."""
+    for code in range(sys.maxunicode + 1):
+        ch = chr(code)
+        if ch.isprintable() and ch not in _INVISIBLE_EXTRA:
+            category = unicodedata.category(ch)
+            assert category not in ("Cf", "Zl", "Zp") and (category != "Zs" or ch == " "), code
+    assert invisible_chars("Абай Құнанбайұлы (1845–1904)") == []
+    for ch in ("\u200b", "\u00a0", "\u2028", "\u3164", "\u2800"):
+        assert invisible_chars("Абай" + ch) == [f"U+{ord(ch):04X}"]
 
 
 @pytest.mark.wiki

@@ -73,6 +73,8 @@ _INVISIBLE_EXTRA = frozenset("\u115f\u1160\u3164\uffa0\u034f\u180b\u180c\u180d\u
 
 def invisible_chars(text: str) -> list[str]:
     """The invisible or direction-control characters of ``text`` (as U+XXXX, each once)."""
+    if text.isprintable() and _INVISIBLE_EXTRA.isdisjoint(text):
+        return []  # str.isprintable is False for every character of those categories
     found = []
     for ch in dict.fromkeys(text):
         cat = unicodedata.category(ch)
