@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import zlib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,33 @@ def test_write_preview_replaces_previous_preview(tmp_path: Path) -> None:
     assert not (tmp_path / "pages" / "Ескі бет.wiki").exists()
     assert not (tmp_path / "pages" / "media" / "old.png").exists()
     assert len(list((tmp_path / "pages").glob("*.wiki"))) == 2
+
+
+def test_write_preview_rerun_writes_only_what_changed(tmp_path: Path) -> None:
+    ctx = context()
+    pages = _pages(ctx)
+    write_preview(iter(pages), tmp_path, Report(), templates_dir=ctx.settings.templates_dir)
+    files = sorted((tmp_path / "pages").rglob("*.*"))
+    old = 1_000_000_000  # an mtime no write can give: a file still holding it was not written
+    for path in files:
+        os.utime(path, (old, old))
+    spoiled, cut = files[0], files[1]
+    good = {path: path.read_bytes() for path in files}
+    spoiled.write_bytes(bytes(len(good[spoiled])))  # same size, other bytes
+    cut.write_bytes(good[cut] + b"more")  # a longer file: cut back to size
+    changed = replace(pages[2], wikitext=pages[2].wikitext + "\n\nЖаңа сөйлем.")
+    write_preview(
+        iter([*pages[:2], changed]), tmp_path, Report(), templates_dir=ctx.settings.templates_dir
+    )
+    fresh = tmp_path / "pages" / f"{safe_name(changed.title)}.wiki"
+    assert fresh.read_text(encoding="utf-8") == changed.wikitext + "\n"
+    assert sorted((tmp_path / "pages").rglob("*.*")) == files
+    for path in files:
+        if path == fresh:
+            continue
+        assert path.read_bytes() == good[path], path
+        assert (path.stat().st_mtime == old) == (path not in (spoiled, cut)), path
+    assert fresh.stat().st_mtime != old
 
 
 def test_write_preview_html_escapes_everything(tmp_path: Path) -> None:

@@ -6,9 +6,11 @@ for a later Commons upload, ``DIR/report.html`` and ``DIR/summary.json``. It tou
 and no ledger.
 
 Creating thousands of small files is the slow part of a preview on a busy disk, so files are
-written by one background thread (the rendering goes on meanwhile), and a file an earlier
-preview left under the same name is overwritten in place (cheaper than a new file); the
-files of an earlier preview that this one did not write are removed at the end.
+written by one background thread (the rendering goes on meanwhile). A file an earlier
+preview left under the same name is kept when it already holds the same bytes (most of a
+rerun's files: only what changed is written, and unchanged files keep their times) and is
+overwritten in place otherwise (cheaper than a new file); the files of an earlier preview
+that this one did not write are removed at the end.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ _UNSAFE = re.compile(r"[^\w\-.,() ]+")
 _JSON = json.JSONEncoder(ensure_ascii=False)  # as json.dumps(..., ensure_ascii=False)
 _BUFFER = 1 << 20  # the streamed files: fewer, larger writes
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+_UPDATE = os.O_RDWR | getattr(os, "O_CLOEXEC", 0)
 # File names are cut to MAX_NAME letters and MAX_NAME_BYTES of UTF-8 (file systems allow 255
 # bytes, not 255 letters), leaving room for a "-N" counter and the suffix.
 MAX_NAME = 120
@@ -134,14 +137,35 @@ class _Files:
 
 
 def _write_file(path: str, data: bytes) -> None:
-    """Create or overwrite ``path`` with ``data`` (what Path.write_bytes does, in fewer steps)."""
-    fd = os.open(path, _CREATE, 0o666)
+    """Make ``path`` hold ``data`` (what Path.write_bytes does, in fewer steps); a file that
+    already holds exactly ``data`` is left as it is (a rerun rewrites only what changed:
+    truncating and refilling a file costs the file system more than reading it)."""
     try:
+        fd = os.open(path, _UPDATE)
+    except FileNotFoundError:
+        fd = os.open(path, _CREATE, 0o666)
+    try:
+        if _holds(fd, data):
+            return
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
     finally:
         os.close(fd)
+
+
+def _holds(fd: int, data: bytes) -> bool:
+    """Whether the open file ``fd`` holds exactly ``data`` (read only when the size matches)."""
+    size = os.fstat(fd).st_size
+    if size != len(data):
+        return False
+    pieces = []
+    while size > 0 and (piece := os.read(fd, size)):
+        pieces.append(piece)
+        size -= len(piece)
+    return b"".join(pieces) == data
 
 
 class _PreviewWriter:
