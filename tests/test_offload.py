@@ -22,6 +22,7 @@ import pytest
 
 from tests import docxgen as g
 from tests import hostile
+from tests.probe_volume import _abbreviation
 from tests.test_pool import _upload
 from tests.test_word_quirks import QUIRKS, _entry, _volume
 from uploader.config import Limits
@@ -47,19 +48,7 @@ def quirks_volume(tmp_path_factory: pytest.TempPathFactory) -> Path:
     list of headwords far out of order (order notes from the segmentation)."""
     folder = tmp_path_factory.mktemp("offload")
     entries = [_entry(k) for k in range(len(QUIRKS))]
-    listing = g.article(
-        "АЯҚТАУ",
-        "сөздің соңғы бөлігі.",
-        title="Аяқтау",
-        more=[
-            g.body("Мысалы:"),
-            g.headline("АҚШ", "Америка Құрама Штаттары;"),
-            g.headline("ТМД", "Тәуелсіз Мемлекеттер Достастығы;"),
-            g.headline("КСРО", "Кеңестік Социалистік Республикалар Одағы;"),
-            g.headline("БҰҰ", "Біріккен Ұлттар Ұйымы."),
-        ],
-    )
-    return g.write_docx(_volume([*entries, listing]), folder / "vol.docx")
+    return g.write_docx(_volume([*entries, _abbreviation()]), folder / "vol.docx")
 
 
 SEGMENTING = Segmenting("vol.docx", 60, TextLimits(20_000, 200_000))
@@ -102,7 +91,7 @@ def test_offload_drafts_and_notes_same_as_one_process(quirks_volume: Path) -> No
     assert here[2] is None and hook.calls == 1
     assert len(here[0]) >= len(QUIRKS) + 1
     order = [i.headword for i in here[1].review if i.kind is Review.ORDER]
-    assert {"АҚШ", "ТМД"} <= set(order)  # notes made in the middle of the volume
+    assert "ТМД" in order  # a list item far out of order: a note in the middle of the volume
     assert there == here
 
 
