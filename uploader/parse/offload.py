@@ -31,7 +31,7 @@ from uploader.parse.blocks import Block, iter_blocks
 from uploader.parse.headword import HeadwordMatch
 from uploader.parse.package import DocxPackage, open_volume
 from uploader.parse.segment import Draft, Item, TextLimits, classify, segment_items
-from uploader.report import Report, Review, ReviewItem
+from uploader.report import Report
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -41,7 +41,6 @@ PIPE_BYTES = 1 << 20  # what the pipe may hold: about 20 batches
 READ_AHEAD = 512  # blocks read at a time before they are segmented
 
 _VERTS = {v.value: v for v in Vert}
-_REVIEWS = {r.value: r for r in Review}
 _END, _ERROR, _DRAFTS = 0, 1, 2  # the kinds of message
 
 
@@ -52,9 +51,9 @@ class Segmenting(NamedTuple):
     """How the blocks are cut into drafts (``segment_items``' options): the label order
     notes name, how many blocks order looks ahead, the caps on a draft's text."""
 
-    label: str = ""
-    lookahead: int = 60
-    limits: TextLimits = TextLimits()
+    label: str
+    lookahead: int
+    limits: TextLimits
 
 
 def drafts_of(
@@ -163,13 +162,11 @@ def _received(conn: Connection, report: Report) -> Iterator[Draft]:
         kind, payload = marshal.loads(message)
         if kind == _DRAFTS:
             for notes, packed in payload:
-                if notes is not None:
-                    _replay(notes, report)
+                _replay(notes, report)
                 yield _unpack_draft(packed)
             continue
         notes, error = payload
-        if notes is not None:
-            _replay(notes, report)
+        _replay(notes, report)
         if kind == _ERROR:
             raise pickle.loads(error)
         return
@@ -179,27 +176,25 @@ def _serve(conn: Connection, pkg: DocxPackage, segmenting: Segmenting) -> None:
     """The child: send the drafts of ``pkg``, then the end or the error that stopped the
     reading (each with the notes made since the last draft); exit without running the
     parent's exit handlers."""
-    report = Report()
+    notes = _Notes()
     try:
-        _send_drafts(conn, pkg, report, segmenting)
-        conn.send_bytes(marshal.dumps((_END, (_notes(report), None))))
+        _send_drafts(conn, pkg, notes, segmenting)
+        conn.send_bytes(marshal.dumps((_END, (notes.take(), None))))
     except (BrokenPipeError, KeyboardInterrupt):
         pass  # the parent stopped reading
     except Exception as exc:  # sent back whole, raised where the reading stopped
-        notes = _notes(report)
+        last = notes.take()
         try:
-            conn.send_bytes(marshal.dumps((_ERROR, (notes, pickle.dumps(exc)))))
+            conn.send_bytes(marshal.dumps((_ERROR, (last, pickle.dumps(exc)))))
         except Exception:
             fallback = pickle.dumps(RuntimeError(repr(exc)))
-            conn.send_bytes(marshal.dumps((_ERROR, (notes, fallback))))
+            conn.send_bytes(marshal.dumps((_ERROR, (last, fallback))))
     finally:
         conn.close()
         os._exit(0)
 
 
-def _send_drafts(
-    conn: Connection, pkg: DocxPackage, report: Report, segmenting: Segmenting
-) -> None:
+def _send_drafts(conn: Connection, pkg: DocxPackage, notes: _Notes, segmenting: Segmenting) -> None:
     """Read and segment the body of ``pkg`` (reopened: the zip handle is not shared) and
     send the drafts in batches of about ``BATCH`` blocks."""
     batch: list[tuple[Any, ...]] = []
@@ -207,8 +202,8 @@ def _send_drafts(
     try:
         with open_volume(pkg.path, pkg.budget.limits) as own:
             own.display = pkg.display
-            for draft in _drafts(own, report, segmenting):
-                batch.append((_notes(report), _pack_draft(draft)))
+            for draft in _drafts(own, notes.report, segmenting):
+                batch.append((notes.take(), _pack_draft(draft)))
                 blocks += len(draft.blocks)
                 if blocks >= BATCH:
                     conn.send_bytes(marshal.dumps((_DRAFTS, batch)))
@@ -218,28 +213,27 @@ def _send_drafts(
             conn.send_bytes(marshal.dumps((_DRAFTS, batch)))
 
 
-# What segmentation reports (review items and warnings), taken from the child's report as
-# plain tuples and put into the parent's report where the draft they came with is yielded.
-Notes = tuple[tuple[tuple[str, str, str, str], ...], tuple[str, ...]]
+class _Notes:
+    """The child's report: what segmentation reports between two drafts is taken from it
+    (``Report.since``, pickled: a few drafts in a hundred come with any) and added to the
+    parent's report where that draft is yielded (``Report.extend``)."""
+
+    def __init__(self) -> None:
+        self.report = Report()
+        self.mark = self.report.mark()
+
+    def take(self) -> bytes | None:
+        """What the report collected since the last call, or None when nothing."""
+        if self.report.mark() == self.mark:
+            return None
+        delta = self.report.since(self.mark)
+        self.mark = self.report.mark()
+        return pickle.dumps(delta, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _notes(report: Report) -> Notes | None:
-    """What ``report`` collected since the last call (then emptied), or None."""
-    if not report.review and not report.warnings:
-        return None
-    review = tuple(
-        (item.kind.value, item.where, item.reason, item.headword) for item in report.review
-    )
-    warnings = tuple(report.warnings)
-    report.review.clear()
-    report.warnings.clear()
-    return review, warnings
-
-
-def _replay(notes: Notes, report: Report) -> None:
-    review, warnings = notes
-    report.review.extend(ReviewItem(_REVIEWS[k], w, r, h) for k, w, r, h in review)
-    report.warnings.extend(warnings)
+def _replay(notes: bytes | None, report: Report) -> None:
+    if notes is not None:
+        report.extend(pickle.loads(notes))
 
 
 # _pack and _unpack rely on where a Block keeps the fields that hold Span objects.

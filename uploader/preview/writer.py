@@ -94,18 +94,19 @@ class _Files:
     BATCH = 64
 
     def __init__(self) -> None:
-        self.todo: queue.SimpleQueue[list[tuple[str, bytes]] | None] = queue.SimpleQueue()
-        self.batch: list[tuple[str, bytes]] = []
+        self.todo: queue.SimpleQueue[list[tuple[str, bytes, bool]] | None] = queue.SimpleQueue()
+        self.batch: list[tuple[str, bytes, bool]] = []
         self.error: BaseException | None = None
         # Started with the first batch, not before: until pages come, the pipeline may still
         # fork its helpers (``uploader.cores.can_fork``), which a running thread forbids.
         self.thread: threading.Thread | None = None
 
-    def write(self, path: str, data: bytes) -> None:
-        """Queue ``data`` to be written to ``path`` (an OSError of an earlier write is raised)."""
+    def write(self, path: str, data: bytes, existed: bool = False) -> None:
+        """Queue ``data`` to be written to ``path`` (``existed``: an earlier preview left a
+        file there); an OSError of an earlier write is raised."""
         if self.error is not None:
             raise self.error
-        self.batch.append((path, data))
+        self.batch.append((path, data, existed))
         if len(self.batch) >= self.BATCH:
             self._hand_over()
 
@@ -127,33 +128,41 @@ class _Files:
 
     def _work(self) -> None:
         while (batch := self.todo.get()) is not None:
-            for path, data in batch:
+            for path, data, existed in batch:
                 if self.error is not None:
                     break
                 try:
-                    _write_file(path, data)
+                    _write_file(path, data, existed)
                 except BaseException as exc:  # handed to the main thread
                     self.error = exc
 
 
-def _write_file(path: str, data: bytes) -> None:
-    """Make ``path`` hold ``data`` (what Path.write_bytes does, in fewer steps); a file that
-    already holds exactly ``data`` is left as it is (a rerun rewrites only what changed:
-    truncating and refilling a file costs the file system more than reading it)."""
+def _write_file(path: str, data: bytes, existed: bool = False) -> None:
+    """Make ``path`` hold ``data`` (what Path.write_bytes does, in fewer steps); a file an
+    earlier preview left (``existed``) that already holds exactly ``data`` is left as it is
+    (a rerun rewrites only what changed: truncating and refilling a file costs the file
+    system more than reading it)."""
+    kept = _open_existing(path) if existed else None
+    fd = kept if kept is not None else os.open(path, _CREATE, 0o666)
     try:
-        fd = os.open(path, _UPDATE)
-    except FileNotFoundError:
-        fd = os.open(path, _CREATE, 0o666)
-    try:
-        if _holds(fd, data):
-            return
-        os.ftruncate(fd, 0)
-        os.lseek(fd, 0, os.SEEK_SET)
+        if kept is not None:
+            if _holds(fd, data):
+                return
+            os.ftruncate(fd, 0)
+            os.lseek(fd, 0, os.SEEK_SET)
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
     finally:
         os.close(fd)
+
+
+def _open_existing(path: str) -> int | None:
+    """``path`` opened to be read and rewritten, or None when it is gone."""
+    try:
+        return os.open(path, _UPDATE)
+    except FileNotFoundError:
+        return None
 
 
 def _holds(fd: int, data: bytes) -> bool:
@@ -244,8 +253,9 @@ class _PreviewWriter:
         return name
 
     def _write(self, path: str, data: bytes) -> None:
+        existed = path in self.previous
         self.previous.discard(path)
-        self.files.write(path, data)
+        self.files.write(path, data, existed)
 
     def close(self) -> None:
         """Close the files, wait for the background writes, remove stale files."""
