@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from uploader.collector import tune_for_batch
 from uploader.errors import RunStopped, UploaderError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -103,6 +104,7 @@ corrections_option = click.option(
 @click.version_option(package_name="kazenc-uploader")
 def main() -> None:
     """Kazakh Encyclopedia volumes → kk.wikipedia articles."""
+    tune_for_batch()
 
 
 @main.command()
