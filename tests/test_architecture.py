@@ -56,9 +56,31 @@ def test_architecture_stage_imports(package: str, forbidden: tuple[str, ...]) ->
 
 
 def test_architecture_pipeline_joins_parse_and_render() -> None:
-    loaded = _loaded_by("uploader.pipeline")
-    assert "uploader.parse.volume" in loaded and "uploader.render.article" in loaded
+    loaded = _loaded_by("uploader.pipeline")  # the renderer itself is loaded on first use
+    assert "uploader.parse.volume" in loaded and "uploader.render.title_index" in loaded
     assert not [m for m in loaded if m.startswith("uploader.publish")]
+
+
+def test_architecture_preview_reads_before_the_renderer_loads() -> None:
+    """What a preview or a parse imports before its reader process is forked holds neither
+    Jinja2 nor mwparserfromhell nor the renderer: the main process loads them while the
+    reader reads (``RenderPool.prepare``)."""
+    probe = (
+        "import json, sys; import uploader.cli, uploader.commands, uploader.pipeline, "
+        "uploader.pipeline.pool, uploader.preview, uploader.parse.offload; "
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
+    loaded = json.loads(out.stdout)
+    heavy = ("jinja2", "mwparserfromhell", "uploader.render.article", "uploader.render.validate")
+    assert [m for m in loaded if m.split(".")[0] in heavy or m in heavy] == []
 
 
 @pytest.mark.parametrize(

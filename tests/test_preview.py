@@ -156,6 +156,18 @@ def test_write_preview_file_error_is_raised(tmp_path: Path) -> None:
     assert not (tmp_path / "report.html.part").exists()
 
 
+def test_write_preview_report_template_problem_is_a_config_error(tmp_path: Path) -> None:
+    from uploader.errors import ConfigError
+
+    ctx = context()
+    templates = tmp_path / "templates"
+    shutil.copytree(ctx.settings.templates_dir, templates)
+    (templates / "report_page.html.j2").write_text("{% for %}", encoding="utf-8")
+    with pytest.raises(ConfigError, match="template problem"):
+        write_preview(iter(_pages(ctx)), tmp_path / "out", Report(), templates_dir=templates)
+    assert not (tmp_path / "out" / "report.html.part").exists()
+
+
 def test_fill_renders_as_render(tmp_path: Path) -> None:
     import jinja2
 
@@ -235,6 +247,17 @@ def test_iter_pages_parses_renders_validates(tmp_path: Path) -> None:
     assert any("citation lacks" in w for w in report.warnings)
     limited = list(iter_pages(docx, load_config(_config(tmp_path)), Report(), limit=1))
     assert [p.title for p in limited] == ["Есік"]
+
+
+def test_parse_volume_index_built_as_it_parses(tmp_path: Path) -> None:
+    from uploader.pipeline import parse_volume
+    from uploader.pipeline.title_index import index_of
+
+    parsed = parse_volume(_volume_docx(tmp_path / "v.docx"), load_config(_config(tmp_path)))
+    assert parsed.own is not None  # built during the parse, not after it
+    assert parsed.index() is parsed.own
+    assert parsed.own.to_json() == index_of(parsed.articles).to_json()
+    assert len(parsed.own) == 3
 
 
 def test_cli_preview_writes_preview(tmp_path: Path) -> None:

@@ -210,6 +210,19 @@ def test_render_crossref_resolved_across_volumes() -> None:
     assert not any("not found" in w for w in page.warnings)
 
 
+def test_render_context_with_index_shares_templates_and_resolves_with_the_index() -> None:
+    blank = context()
+    other = article("БАЛҚАШ", title="Балқаш көлі", lead="Балқаш")
+    index = TitleIndex.from_articles([other])
+    ctx = blank.with_index(index)
+    assert ctx.index is index and blank.index is None
+    assert ctx.article_template is blank.article_template  # compiled once
+    assert ctx.with_index(index) is ctx
+    art = article("ІЛЕ", rest=(" – өзен (қ. ", i("Балқаш"), ")."), crossrefs=("Балқаш",))
+    assert "[[Балқаш көлі|Балқаш]]" in render(art, ctx).wikitext
+    assert render(art, context(index=index)).wikitext == render(art, ctx).wikitext
+
+
 def test_render_crossref_comma_list_links_each_known_part() -> None:
     known = [
         article("АҚТАБАН", title="Ақтабан шұбырынды"),

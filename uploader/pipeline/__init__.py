@@ -31,14 +31,15 @@ from uploader.pipeline.title_index import (
     store_index,
     volume_index,
 )
-from uploader.render import RenderContext, render
-from uploader.render.article import RenderedPage
 from uploader.render.title_index import TitleIndex
-from uploader.render.validate import Validator, markup_problems
 from uploader.report import Report, Review
 
+# The renderer (Jinja2, mwparserfromhell) is imported where it is used: a process that
+# parses on two processes loads it while its other process reads (``RenderPool.prepare``).
 if TYPE_CHECKING:
     from uploader.pipeline.pool import RenderPool
+    from uploader.render import RenderContext
+    from uploader.render.validate import Validator
 
 
 # What a stage reported over a stretch of work, added to the run's report just before the
@@ -74,10 +75,13 @@ class ParsedVolume:
     articles: list[Article]
     deltas: list[Delta]  # deltas[i]: reported after article i-1 was read, through article i
     tail: Delta  # reported after the last article
+    own: TitleIndex | None = None  # this volume's part of the index, once built (``index``)
 
     def index(self) -> TitleIndex:
         """This volume's part of the title index."""
-        return index_of(self.articles)
+        if self.own is None:
+            self.own = index_of(self.articles)
+        return self.own
 
     def items(self) -> Iterator[tuple[Article, Delta]]:
         """Each article with what the parse reported up to it."""
@@ -126,10 +130,12 @@ def parse_volume(
     stream = ParseStream(Path(path), config, volume, fixes, offload)
     articles: list[Article] = []
     deltas: list[Delta] = []
+    own = TitleIndex()  # built as the articles come: the parse's other process is slower
     for article, delta in stream.items():
         articles.append(article)
         deltas.append(delta)
-    return ParsedVolume(Path(path), volume, articles, deltas, stream.tail)
+        own.add(article)
+    return ParsedVolume(Path(path), volume, articles, deltas, stream.tail, own)
 
 
 def volume_key_for(path: Path, config: Config) -> str | None:
@@ -286,7 +292,12 @@ def render_pages(
     order, same report). What the parse reported about each article is added to ``report`` just before the
     article's own render warnings (as when parse and render alternate article by article).
     """
-    context = RenderContext.from_config(config, index=index, volume=parsed.volume)
+    from uploader.render.validate import Validator
+
+    if pool is not None:
+        context = pool.context(index)
+    else:
+        context = render_context(config, index, parsed.volume)
     problem = context.citation.problem(parsed.volume)
     if problem:
         report.warn(str(parsed.path), problem)
@@ -332,8 +343,18 @@ class _limited:
 Rendered = tuple[Page, list[str]] | str  # the page and its markup problems, or why it failed
 
 
+def render_context(config: Config, index: TitleIndex | None, volume: str | None) -> RenderContext:
+    """What rendering a volume's articles needs (templates compiled, tables loaded)."""
+    from uploader.render import RenderContext
+
+    return RenderContext.from_config(config, index=index, volume=volume)
+
+
 def render_one(article: Article, context: RenderContext, strict: bool) -> Rendered:
     """Render one article and check its markup (the part of the work that needs no order)."""
+    from uploader.render.article import render
+    from uploader.render.validate import markup_problems
+
     try:
         page = render(article, context)
     except UploaderError:
@@ -364,6 +385,8 @@ def settle(
 
 def _flag_crossrefs(page: Page, report: Report) -> None:
     """Cross-reference targets the title index does not hold go to the review queue."""
+    from uploader.render.article import RenderedPage
+
     for target in page.unresolved if isinstance(page, RenderedPage) else ():
         reason = f"cross-reference «{target}» not found in the title index"
         report.flag(Review.CROSSREF, page.source, reason, page.headword)

@@ -29,9 +29,9 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from uploader.config import Config, load_config
 from uploader.cores import can_fork, default_jobs
@@ -43,13 +43,16 @@ from uploader.pipeline import (
     ParseStream,
     Rendered,
     parse_volume,
+    render_context,
     render_one,
     render_pages,
 )
 from uploader.pipeline.title_index import build_index, cached_index, store_index
-from uploader.render import RenderContext
 from uploader.render.title_index import TitleIndex
 from uploader.report import Report
+
+if TYPE_CHECKING:
+    from uploader.render import RenderContext
 
 TICK = 100  # pages between two progress messages from a worker
 
@@ -272,7 +275,7 @@ def _parse_task(
     parsed = parse_volume(path, config, volume)
     index = parsed.index()
     store_index(path, index, config.title_index_cache(), config.naming)
-    _dump(parsed_file, parsed)
+    _dump(parsed_file, replace(parsed, own=None))  # the index goes back on its own
     return index, len(parsed.articles)
 
 
@@ -416,15 +419,24 @@ class RenderPool:
         self.jobs = max(1, jobs)
         self.pool: ProcessPoolExecutor | None = None
         self.started = False
-        self.here: RenderContext | None = None  # rendering here, once the pool broke
+        self.blank: RenderContext | None = None  # the render context, before the index
         self.tmp = tempfile.TemporaryDirectory(prefix="uploader-render-")
         self.index_file = Path(self.tmp.name) / "index.pickle"
 
     def prepare(self) -> None:
         """The parse has begun (its reader forked, if it could be): spawn the workers now,
-        so that they warm up during the parse, unless they can be forked after it."""
+        so that they warm up during the parse, unless they can be forked after it; load the
+        renderer here meanwhile (the reader is the slower of the parse's two processes)."""
         if not can_fork():
             self.start()
+        self.context(None)
+
+    def context(self, index: TitleIndex | None) -> RenderContext:
+        """The render context of this volume with ``index`` (built once, templates and
+        tables loaded the first time)."""
+        if self.blank is None:
+            self.blank = render_context(self.config, None, self.volume)
+        return self.blank.with_index(index)
 
     def start(self) -> RenderPool:
         """Spawn the workers and let them warm up, once (``render`` starts them if need be)."""
@@ -462,8 +474,7 @@ class RenderPool:
     def _forked(self, items: list[tuple[Article, Delta]], index: TitleIndex) -> Send:
         """Fork the workers with ``items`` and the render context; how to send them a span."""
         global _inherited
-        context = RenderContext.from_config(self.config, index=index, volume=self.volume)
-        _inherited = (_articles(items), context, self.strict)
+        _inherited = (_articles(items), self.context(index), self.strict)
         self.started = True
         gc.freeze()  # the workers' collector leaves the shared objects (and their pages) alone
         try:
@@ -512,11 +523,9 @@ class RenderPool:
             except BrokenProcessPool:
                 self.pool.shutdown(wait=False, cancel_futures=True)
                 self.pool = None
-        articles = _articles(chunk)
-        if self.here is None:
-            self.here = RenderContext.from_config(self.config, index=index, volume=self.volume)
+        context = self.context(index)
         done: Future[list[Rendered]] = Future()
-        done.set_result([render_one(a, self.here, self.strict) for a in articles])
+        done.set_result([render_one(a, context, self.strict) for a in _articles(chunk)])
         return done
 
     def close(self) -> None:
@@ -576,6 +585,6 @@ def _render_chunk(
     if key not in _contexts:
         _contexts.clear()
         index = _undump(index_file)
-        _contexts[key] = RenderContext.from_config(_load(config_file), index=index, volume=volume)
+        _contexts[key] = render_context(_load(config_file), index, volume)
     context = _contexts[key]
     return [render_one(article, context, strict) for article in articles]

@@ -12,14 +12,16 @@ import os
 import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, TextIO
-
-import jinja2
+from typing import TYPE_CHECKING, Any, TextIO
 
 from uploader.config import TEMPLATES_DIR
+from uploader.errors import ConfigError
 from uploader.model import Page
 from uploader.report import Report, Review
 from uploader.templating import fill
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 def review_groups(report: Report) -> list[dict[str, Any]]:
@@ -33,6 +35,8 @@ def review_groups(report: Report) -> list[dict[str, Any]]:
 
 
 def _environment(templates_dir: Path) -> jinja2.Environment:
+    import jinja2  # here: a preview starts reading its volume before Jinja2 is loaded
+
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         autoescape=True,
@@ -47,13 +51,27 @@ class HtmlReport:
 
     def __init__(self, path: Path, templates_dir: Path = TEMPLATES_DIR) -> None:
         self.path = path
-        self.env = _environment(templates_dir)
-        self.head = self.env.get_template("report.html.j2")
-        self.page_template = self.env.get_template("report_page.html.j2")
+        self.templates_dir = templates_dir
+        self._templates: dict[str, jinja2.Template] = {}  # loaded when first used
         self.part_path = path.with_name(path.name + ".part")
         self.part: TextIO | None = self.part_path.open("w", encoding="utf-8", buffering=1 << 20)
         self.count = 0
         self.titles: list[tuple[int, str, bool]] = []  # number, title, has warnings
+
+    def template(self, name: str) -> jinja2.Template:
+        """One of the report's templates, loaded on first use."""
+        found = self._templates.get(name)
+        if found is None:
+            import jinja2
+
+            env = _environment(self.templates_dir)  # once: both templates are in it
+            try:
+                for each in ("report.html.j2", "report_page.html.j2"):
+                    self._templates[each] = env.get_template(each)
+            except jinja2.TemplateError as exc:
+                raise ConfigError(f"{self.templates_dir}: template problem: {exc}") from None
+            found = self._templates[name]
+        return found
 
     def add_page(self, page: Page, source_text: str, pictures: Sequence[str] = ()) -> None:
         """Add one page: its wikitext next to its source text, with its warnings."""
@@ -70,7 +88,7 @@ class HtmlReport:
             "wikitext": page.wikitext,
             "source_text": source_text,
         }
-        self.part.write(fill(self.page_template, variables) + "\n")
+        self.part.write(fill(self.template("report_page.html.j2"), variables) + "\n")
 
     def finish(self, source: str, summary: Mapping[str, Any], report: Report) -> Path:
         """Write the complete report and remove the part file; returns the report's path."""
@@ -80,7 +98,7 @@ class HtmlReport:
         tmp = self.path.with_name(self.path.name + ".tmp")
         with tmp.open("w", encoding="utf-8") as out:
             out.write(
-                self.head.render(
+                self.template("report.html.j2").render(
                     source=source,
                     summary=summary,
                     titles=self.titles,

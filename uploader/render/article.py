@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import MutableMapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -179,6 +179,10 @@ class RenderContext:
         if found is None:
             found = self._categories[kind] = _categories(kind, self.settings)
         return list(found)
+
+    def with_index(self, index: TitleIndex | None) -> RenderContext:
+        """This context with another title index (templates and tables shared)."""
+        return self if index is self.index else replace(self, index=index)
 
     def citation_for(self, volume: str | None) -> Fields:
         """The citation values of a volume (a fresh copy: callers add author and chapter)."""
