@@ -233,8 +233,9 @@ class _PreviewWriter:
         return _JSON.encode(record) + "\n"
 
     def _write_picture(self, page: Page, picture: Picture) -> str:
+        if not self.counts["pictures"]:
+            self.media_dir.mkdir(exist_ok=True)
         self.counts["pictures"] += 1
-        self.media_dir.mkdir(exist_ok=True)
         name = self.media_names.take(safe_name(page.title), _picture_suffix(picture))
         self._write(self.media_prefix + name, picture.data)
         caption = ""
