@@ -9,7 +9,6 @@ Modules that need one of these import it from here; none keeps its own copy.
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 import tomllib
 import unicodedata
@@ -189,6 +188,8 @@ def storage_form(text: str) -> str:
 
 def text_sha1(text: str) -> str:
     """Hex SHA-1 of the stored form of ``text`` (what the API reports as rev sha1)."""
+    import hashlib  # here: only publishing needs it (loading OpenSSL's is ~5 ms of a start)
+
     return hashlib.sha1(storage_form(text).encode("utf-8")).hexdigest()
 
 
