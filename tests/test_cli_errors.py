@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -49,3 +50,24 @@ def test_cli_status_on_a_garbage_ledger_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "op.toml").write_text('[run]\nledger = "ledger.sqlite3"\n', encoding="utf-8")
     line = _one_line(_upload("status", "--config", str(tmp_path / "op.toml"), cwd=tmp_path))
     assert "ledger" in line
+
+
+def test_cli_parse_into_a_closed_pipe_stops_quietly(tmp_path: Path) -> None:
+    """``upload parse --jsonl | head``: the reader went away, so the parse stops, and says
+    nothing (no traceback, no "error" about a file), as a writer into a pipe does."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the first flush of the records meets a closed pipe
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "uploader", "parse", "--jsonl", str(SAMPLE)],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+            timeout=120,
+            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == 1
+    assert result.stderr == ""

@@ -5,17 +5,20 @@ and turns every error into one line with what to do.
 from __future__ import annotations
 
 import errno
-import sqlite3
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
 
 import click
 
 from uploader.collector import tune_for_batch
 from uploader.errors import RunStopped, UploaderError
+
+if TYPE_CHECKING:
+    import sqlite3
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,7 +39,9 @@ def one_line_errors(func: F) -> F:
         except OSError as exc:
             click.echo(f"upload: error: {os_error_line(exc)}", err=True)
             sys.exit(1)
-        except sqlite3.Error as exc:
+        except Exception as exc:
+            if not is_database_error(exc):
+                raise
             from uploader.publish.ledger import problem_line
 
             click.echo(f"upload: error: {problem_line(exc)}", err=True)
@@ -50,6 +55,12 @@ def one_line_errors(func: F) -> F:
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
+
+
+def is_database_error(exc: BaseException) -> TypeGuard[sqlite3.Error]:
+    """Whether ``exc`` is an SQLite error (sqlite3 is loaded only by what opens a ledger)."""
+    loaded = sys.modules.get("sqlite3")
+    return loaded is not None and isinstance(exc, loaded.Error)
 
 
 def os_error_line(exc: OSError) -> str:
@@ -126,16 +137,20 @@ def parse(
     """Parse volume FILES into article records."""
     from uploader.commands import run_parse
 
-    run_parse(
-        files,
-        jsonl=jsonl,
-        limit=limit,
-        out=sys.stdout,
-        err=sys.stderr,
-        config=config_path,
-        corrections=corrections,
-        jobs=jobs,
-    )
+    try:
+        run_parse(
+            files,
+            jsonl=jsonl,
+            limit=limit,
+            out=sys.stdout,
+            err=sys.stderr,
+            config=config_path,
+            corrections=corrections,
+            jobs=jobs,
+        )
+    except BrokenPipeError:  # what reads the records stopped (``| head``): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
+        sys.exit(1)
 
 
 @main.command("preview")
