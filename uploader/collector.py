@@ -11,6 +11,7 @@ generation holds at most).
 
 from __future__ import annotations
 
+import atexit
 import gc
 
 YOUNG_THRESHOLD = 50_000  # new container objects between two young collections
@@ -18,7 +19,26 @@ YOUNG_THRESHOLD = 50_000  # new container objects between two young collections
 
 def tune_for_batch() -> None:
     """Let the collector's young generation grow to ``YOUNG_THRESHOLD`` objects (a higher
-    threshold already set is kept; a disabled collector stays disabled)."""
+    threshold already set is kept; a disabled collector stays disabled), and spare the exit
+    its full collection (``freeze_at_exit``)."""
     young, middle, old = gc.get_threshold()
     if young < YOUNG_THRESHOLD:
         gc.set_threshold(YOUNG_THRESHOLD, middle, old)
+    atexit.unregister(freeze_at_exit)  # registered once, however often this is called
+    atexit.register(freeze_at_exit)
+
+
+def keep_to_the_end() -> None:
+    """Every object alive now stays until the run ends (a parsed volume, before its pages
+    are rendered): the collector stops walking them in every later collection, here and in
+    processes forked from here, and the young generation starts empty. What becomes garbage
+    later is still freed as ever (by reference counting; only a cycle among these objects
+    would wait for the process to end)."""
+    gc.freeze()
+
+
+def freeze_at_exit() -> None:
+    """Leave every object alive at exit to the interpreter's own clean-up: the full
+    collection it starts with would walk them all (tens of milliseconds after a volume)
+    only to find nothing the process still has to do."""
+    gc.freeze()

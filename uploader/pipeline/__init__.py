@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from uploader.collector import keep_to_the_end
 from uploader.config import Config
 from uploader.cores import auto_jobs
 from uploader.errors import UploaderError
@@ -135,6 +136,7 @@ def parse_volume(
         articles.append(article)
         deltas.append(delta)
         own.add(article)
+    keep_to_the_end()  # the articles are rendered next: the collector need not walk them again
     return ParsedVolume(Path(path), volume, articles, deltas, stream.tail, own)
 
 

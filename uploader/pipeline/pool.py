@@ -19,7 +19,6 @@ of its volume; the other volumes go on.
 from __future__ import annotations
 
 import functools
-import gc
 import multiprocessing
 import os
 import pickle
@@ -33,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from uploader.collector import keep_to_the_end
 from uploader.config import Config, load_config
 from uploader.cores import can_fork, default_jobs
 from uploader.errors import ConfigError, UploaderError
@@ -476,16 +476,11 @@ class RenderPool:
         global _inherited
         _inherited = (_articles(items), self.context(index), self.strict)
         self.started = True
-        gc.freeze()  # the workers' collector leaves the shared objects (and their pages) alone
-        try:
-            self.pool = ProcessPoolExecutor(
-                self.jobs, mp_context=multiprocessing.get_context("fork")
-            )
-            # With fork, every worker is forked at the first submit (a failure there shows
-            # in that future, as in any other).
-            self.pool.submit(_render_span, 0, 0)
-        finally:
-            gc.unfreeze()
+        keep_to_the_end()  # the workers' collector leaves the shared objects (and their pages)
+        self.pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"))
+        # With fork, every worker is forked at the first submit (a failure there shows in that
+        # future, as in any other).
+        self.pool.submit(_render_span, 0, 0)
 
         def send(chunk: list[tuple[Article, Delta]], start: int) -> Future[list[Rendered]]:
             assert self.pool is not None
