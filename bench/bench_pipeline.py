@@ -183,8 +183,9 @@ def stages(path: Path, tmp: Path, repeat: int) -> dict[str, float]:
         repeat, lambda: [json.dumps(article_record(a), ensure_ascii=False) for a in articles]
     )
     parsed = parse_volume(path, config)
+    unindexed = replace(parsed, own=None)  # the index built from the articles each time
     out["title_index"] = best(
-        repeat, lambda: title_index_for(path, config, Report(), None, parsed=parsed)
+        repeat, lambda: title_index_for(path, config, Report(), None, parsed=replace(unindexed))
     )
     index = title_index_for(path, config, Report(), None, parsed=parsed)
     context = RenderContext.from_config(config, index=index)
