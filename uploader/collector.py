@@ -19,13 +19,14 @@ YOUNG_THRESHOLD = 50_000  # new container objects between two young collections
 
 def tune_for_batch() -> None:
     """Let the collector's young generation grow to ``YOUNG_THRESHOLD`` objects (a higher
-    threshold already set is kept; a disabled collector stays disabled), and spare the exit
-    its full collection (``freeze_at_exit``)."""
+    threshold already set is kept; a disabled collector stays disabled), and freeze what is
+    alive at exit (``keep_to_the_end``): the interpreter's final full collection would walk
+    it all, tens of milliseconds after a volume, only to find nothing left to do."""
     young, middle, old = gc.get_threshold()
     if young < YOUNG_THRESHOLD:
         gc.set_threshold(YOUNG_THRESHOLD, middle, old)
-    atexit.unregister(freeze_at_exit)  # registered once, however often this is called
-    atexit.register(freeze_at_exit)
+    atexit.unregister(keep_to_the_end)  # registered once, however often this is called
+    atexit.register(keep_to_the_end)
 
 
 def keep_to_the_end() -> None:
@@ -34,11 +35,4 @@ def keep_to_the_end() -> None:
     processes forked from here, and the young generation starts empty. What becomes garbage
     later is still freed as ever (by reference counting; only a cycle among these objects
     would wait for the process to end)."""
-    gc.freeze()
-
-
-def freeze_at_exit() -> None:
-    """Leave every object alive at exit to the interpreter's own clean-up: the full
-    collection it starts with would walk them all (tens of milliseconds after a volume)
-    only to find nothing the process still has to do."""
     gc.freeze()

@@ -387,8 +387,6 @@ def settle(
 
 def _flag_crossrefs(page: Page, report: Report) -> None:
     """Cross-reference targets the title index does not hold go to the review queue."""
-    from uploader.render.article import RenderedPage
-
-    for target in page.unresolved if isinstance(page, RenderedPage) else ():
+    for target in getattr(page, "unresolved", ()):  # a RenderedPage's; a plain Page has none
         reason = f"cross-reference «{target}» not found in the title index"
         report.flag(Review.CROSSREF, page.source, reason, page.headword)
